@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// problem is one semantic mistake in the config file, located by the path of
+// the key it concerns (accounts[0].imap); the loader turns the path into
+// FILE:LINE:COLUMN.
+type problem struct {
+	Path    string
+	Message string
+	Warning bool
+}
+
+// checkConfig reports every semantic problem of c at once.
+func checkConfig(c *fileConfig) []problem {
+	var ps []problem
+	add := func(path, format string, args ...any) {
+		ps = append(ps, problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(c.Accounts) == 0 {
+		add("accounts", "no accounts: caucusgate needs at least one bureau mailbox")
+	}
+	names := map[string]bool{}
+	for i, a := range c.Accounts {
+		p := fmt.Sprintf("accounts[%d]", i)
+		if names[a.Name] {
+			add(p+".name", "duplicate account name %q", a.Name)
+		}
+		names[a.Name] = true
+		checkAccount(p, a, add)
+	}
+	checkRelay(c.Relay, add)
+	checkAdmin(c, add)
+	return ps
+}
+
+type addFunc func(path, format string, args ...any)
+
+func checkAccount(p string, a accountConfig, add addFunc) {
+	if a.Name == "" {
+		add(p, "account without a name")
+	}
+	if _, err := mail.ParseAddress(a.Address); err != nil || a.Address == "" {
+		add(p+".address", "address %q is not an email address: the gateway's own address on this account is required", a.Address)
+	}
+	// imap:// upgrades with STARTTLS; the watcher refuses a plaintext login
+	// off loopback when the server offers none, unless insecure is set.
+	if _, err := parseServerURL(a.IMAP, "imap", "imaps"); err != nil {
+		add(p+".imap", "%v", err)
+	}
+	checkSecret(p, a.Username, a.PasswordEnv, a.PasswordFile, a.TokenCommand, add)
+	if _, err := parseStart(a.Start); err != nil {
+		add(p+".start", "%v", err)
+	}
+	if a.PollInterval != "" {
+		if d, err := time.ParseDuration(a.PollInterval); err != nil || d < time.Second {
+			add(p+".poll_interval", "poll_interval %q: want a duration of at least 1s, such as 60s", a.PollInterval)
+		}
+	}
+	for j, m := range a.Mailboxes {
+		if strings.TrimSpace(m) == "" {
+			add(fmt.Sprintf("%s.mailboxes[%d]", p, j), "empty mailbox name")
+		}
+	}
+}
+
+func checkRelay(r relayConfig, add addFunc) {
+	if _, err := parseServerURL(r.URL, "smtp", "smtps"); err != nil {
+		add("relay.url", "%v", err)
+	}
+	checkSecret("relay", r.Username, r.PasswordEnv, r.PasswordFile, r.TokenCommand, add)
+	if r.Sessions < 0 || r.Sessions > 64 {
+		add("relay.sessions", "sessions %d: want 1 to 64", r.Sessions)
+	}
+	if r.Rate < 0 {
+		add("relay.rate", "rate %d: want messages per minute, 0 or more", r.Rate)
+	}
+	if r.DailyLimit < 0 {
+		add("relay.daily_limit", "daily_limit %d: want 0 or more", r.DailyLimit)
+	}
+}
+
+func checkAdmin(c *fileConfig, add addFunc) {
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			add("listen", "listen %q: want HOST:PORT, such as 127.0.0.1:8025", c.Listen)
+		}
+	}
+	a := c.Admin
+	if a.Username != "" && a.PasswordEnv == "" && a.PasswordFile == "" {
+		add("admin", "admin.username without password_env or password_file")
+	}
+	if (a.TLSCert == "") != (a.TLSKey == "") {
+		add("admin", "admin.tls_cert and admin.tls_key go together")
+	}
+	if c.Listen != "" && a.Username != "" && a.TLSCert == "" && !a.Insecure {
+		host, _, _ := net.SplitHostPort(c.Listen)
+		if !isLoopback(host) {
+			add("listen", "listen %q is off loopback: Basic auth there needs admin.tls_cert and admin.tls_key, or admin.insecure: true", c.Listen)
+		}
+	}
+}
+
+// checkSecret accepts one way to authenticate: a password from the
+// environment or a file, or an OAuth token command.
+func checkSecret(p, username, env, file, command string, add addFunc) {
+	n := 0
+	for _, s := range []string{env, file, command} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		add(p, "give one of password_env, password_file and token_command, not %d", n)
+	case n == 1 && username == "":
+		add(p, "a password or token without username")
+	case n == 0 && username != "":
+		add(p, "username %q without password_env, password_file or token_command", username)
+	}
+}
+
+// parseServerURL checks a server URL of one of two schemes: plain (upgraded
+// with STARTTLS) or implicit TLS.
+func parseServerURL(raw, plain, tls string) (*url.URL, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("missing server URL: want %s://HOST:PORT or %s://HOST:PORT", tls, plain)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("server URL %q: %v", raw, err)
+	}
+	if u.Scheme != plain && u.Scheme != tls {
+		return nil, fmt.Errorf("server URL %q: scheme must be %s:// or %s://", raw, tls, plain)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("server URL %q: no host", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("server URL: credentials do not belong in the URL; use username and password_env")
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

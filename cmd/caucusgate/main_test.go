@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// runCLI runs one command line in-process and returns its exit status and
+// output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	status := runMain(context.Background(), args, &stdout, &stderr)
+	return status, stdout.String(), stderr.String()
+}
+
+func TestCheckGolden(t *testing.T) {
+	t.Setenv("BUREAU_PASSWORD", "x")
+	files, err := filepath.Glob("testdata/check/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		if filepath.Base(file) == "rules.yaml" {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			status, stdout, stderr := runCLI(t, "check", "-config", file)
+			got := stdout + stderr
+			golden := strings.TrimSuffix(file, ".yaml") + ".out"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("check %s output:\n%s\nwant:\n%s", file, got, want)
+			}
+			wantStatus := 0
+			if strings.Contains(string(want), ": error: ") || strings.Contains(string(want), "errors") {
+				wantStatus = 2
+			}
+			if status != wantStatus {
+				t.Errorf("exit status %d, want %d", status, wantStatus)
+			}
+		})
+	}
+}
+
+func TestCheckThreeMistakesThreeLines(t *testing.T) {
+	status, stdout, _ := runCLI(t, "check", "-config", "testdata/check/three-mistakes.yaml")
+	if status != 2 {
+		t.Fatalf("exit status %d, want 2", status)
+	}
+	var located []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "testdata/check/three-mistakes.yaml:") {
+			located = append(located, line)
+		}
+	}
+	if len(located) != 3 {
+		t.Fatalf("got %d FILE:LINE:COLUMN lines, want 3:\n%s", len(located), stdout)
+	}
+	for _, want := range []string{":4:", ":8:", ":9:"} {
+		if !strings.Contains(strings.Join(located, "\n"), want) {
+			t.Errorf("no problem reported on line %s:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestUnknownCommandIsUsageError(t *testing.T) {
+	if status, _, stderr := runCLI(t, "frobnicate"); status != 2 || !strings.Contains(stderr, "unknown command") {
+		t.Fatalf("status %d, stderr %q", status, stderr)
+	}
+}
+
+func TestMissingConfigIsUsageError(t *testing.T) {
+	if status, _, stderr := runCLI(t, "check", "-config", "testdata/nonexistent.yaml"); status != 2 || !strings.Contains(stderr, "nonexistent.yaml") {
+		t.Fatalf("status %d, stderr %q", status, stderr)
+	}
+}

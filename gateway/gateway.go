@@ -1,0 +1,231 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/smtprelay"
+	"caucusgate/queue"
+)
+
+// Config wires a Gateway. The command line builds it from the config file;
+// tests and the demo build it directly.
+type Config struct {
+	Store    *queue.Store // opened and migrated by the caller, closed by it too
+	Rules    *RulesHolder
+	Accounts []Account
+	Relay    smtprelay.Config
+	Logger   *slog.Logger     // default: discard
+	Now      func() time.Time // default time.Now
+	// StopGrace is how long a stop waits for deliveries in flight before
+	// cancelling them (they are then retried); default 30s.
+	StopGrace time.Duration
+	// OncePoll is how often `run -once` looks whether the queue has drained;
+	// default 100ms.
+	OncePoll time.Duration
+}
+
+// Account is one bureau mailbox account.
+type Account struct {
+	Name      string
+	Address   string // the gateway's own address on this account
+	Mailboxes []string
+	// Watch is the template of each mailbox's supervisor; Account,
+	// Mailbox and Sink are filled in per mailbox.
+	Watch imapwatch.Config
+}
+
+// Gateway is the daemon.
+type Gateway struct {
+	cfg      Config
+	log      *slog.Logger
+	events   *events
+	instance string // holds this process's mailbox leases
+}
+
+// New checks cfg and returns a Gateway ready to Run or RunOnce.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Store == nil || cfg.Rules == nil || cfg.Rules.Current() == nil {
+		return nil, errors.New("new gateway: a store and a rule set are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.StopGrace = orDefault(cfg.StopGrace, 30*time.Second)
+	cfg.OncePoll = orDefault(cfg.OncePoll, 100*time.Millisecond)
+	instance, err := newInstanceName()
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(), instance: instance}, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Summary reports what the gateway did since it started.
+func (g *Gateway) Summary() Summary { return g.events.summary() }
+
+// Run is the daemon: it watches every mailbox and delivers until ctx ends,
+// then stops cleanly (deliveries in flight finish, or are cancelled after
+// the grace period and retried at the next start).
+func (g *Gateway) Run(ctx context.Context) error {
+	return g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch) error {
+		var wg sync.WaitGroup
+		for _, s := range sups {
+			wg.Go(func() { g.supervise(ctx, s) })
+		}
+		<-ctx.Done()
+		wg.Wait()
+		return nil
+	})
+}
+
+// RunOnce takes what is in the mailboxes now, makes every delivery attempt
+// that is due (work reclaimed from a crashed run included), and returns. It
+// fails when a mailbox could not be read or a delivery failed permanently.
+func (g *Gateway) RunOnce(ctx context.Context) (Summary, error) {
+	err := g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch) error {
+		syncErr := g.syncAll(ctx, sups)
+		if err := g.drain(ctx); err != nil {
+			return errors.Join(syncErr, err)
+		}
+		return syncErr
+	})
+	s := g.Summary()
+	if err == nil && s.Failed > 0 {
+		err = fmt.Errorf("%d deliveries failed permanently", s.Failed)
+	}
+	return s, err
+}
+
+// withPipeline claims the store for this daemon (reclaiming what a killed
+// one left in flight), starts the relay and the delivery workers, runs fn,
+// and stops them all.
+func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*mailboxWatch) error) error {
+	release, err := g.cfg.Store.ClaimDaemon(ctx)
+	if err != nil {
+		return fmt.Errorf("claim store: %w", err)
+	}
+	defer release()
+	relay, err := smtprelay.New(g.relayConfig())
+	if err != nil {
+		return fmt.Errorf("start relay: %w", err)
+	}
+	defer relay.Close()
+	sups, err := g.supervisors()
+	if err != nil {
+		return err
+	}
+	if err := g.cfg.Store.Start(ctx, &deliverer{relay: relay, log: g.log, events: g.events}); err != nil {
+		return fmt.Errorf("start delivery workers: %w", err)
+	}
+	runErr := fn(ctx, sups)
+	return errors.Join(runErr, g.stopWorkers())
+}
+
+func (g *Gateway) relayConfig() smtprelay.Config {
+	c := g.cfg.Relay
+	if c.Logger == nil {
+		c.Logger = g.log
+	}
+	if c.Now == nil {
+		c.Now = g.cfg.Now
+	}
+	return c
+}
+
+func (g *Gateway) stopWorkers() error {
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.StopGrace)
+	defer cancel()
+	if err := g.cfg.Store.Stop(ctx); err != nil {
+		return fmt.Errorf("stop delivery workers: %w", err)
+	}
+	return nil
+}
+
+func (g *Gateway) supervisors() ([]*mailboxWatch, error) {
+	var sups []*mailboxWatch
+	for _, acct := range g.cfg.Accounts {
+		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now, events: g.events}
+		for _, mailbox := range acct.Mailboxes {
+			c := acct.Watch
+			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink
+			if c.Logger == nil {
+				c.Logger = g.log
+			}
+			s, err := imapwatch.New(c)
+			if err != nil {
+				return nil, fmt.Errorf("account %s mailbox %s: %w", acct.Name, mailbox, err)
+			}
+			sups = append(sups, &mailboxWatch{name: acct.Name + "/" + mailbox, sup: s})
+		}
+	}
+	return sups, nil
+}
+
+// syncAll reads every mailbox once, all at the same time.
+func (g *Gateway) syncAll(ctx context.Context, sups []*mailboxWatch) error {
+	errs := make([]error, len(sups))
+	var wg sync.WaitGroup
+	for i, s := range sups {
+		wg.Go(func() { errs[i] = s.sup.SyncOnce(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// drain waits until no delivery is due: everything due was attempted, and
+// what failed temporarily waits for its next attempt.
+func (g *Gateway) drain(ctx context.Context) error {
+	t := time.NewTicker(g.cfg.OncePoll)
+	defer t.Stop()
+	for {
+		if _, err := g.cfg.Store.PromoteDue(ctx); err != nil {
+			return fmt.Errorf("drain queue: %w", err)
+		}
+		idle, err := g.cfg.Store.Idle(ctx)
+		if err != nil {
+			return fmt.Errorf("drain queue: %w", err)
+		}
+		if idle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// mailboxWatch is one mailbox's supervisor and the name its lease and logs use.
+type mailboxWatch struct {
+	name string // account/mailbox
+	sup  *imapwatch.Supervisor
+}
+
+func newInstanceName() (string, error) {
+	host, _ := os.Hostname()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new instance name: %w", err)
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])), nil
+}

@@ -1,0 +1,233 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // decodes the charsets real mail uses
+	"github.com/emersion/go-message/mail"
+	gmtextproto "github.com/emersion/go-message/textproto"
+
+	"caucusgate/rules"
+)
+
+// Limits that keep parsing bounded whatever arrives.
+const (
+	maxHeaderBytes = 1 << 20   // a header block larger than this is malformed
+	maxBodyText    = 256 << 10 // decoded text handed to the rules' body matches
+	maxParts       = 200       // MIME parts walked for text and attachments
+)
+
+// inbound is a message as intake sees it: the facts the rules decide on, the
+// identifiers the store dedupes by, and what went wrong while reading it.
+type inbound struct {
+	Facts       rules.Message
+	MessageID   string // without angle brackets; "" when absent or unparsable
+	Date        string
+	Fingerprint string
+	Fallback    string // Message-ID + Date + From, for servers that rewrite MIME
+	Warnings    []string
+}
+
+// parseInbound reads a raw message leniently: every problem becomes a
+// warning, never an error, so that a malformed message is still decided on
+// (forwarded or held), never dropped.
+func parseInbound(raw []byte) *inbound {
+	in := &inbound{}
+	fields, err := readHeaderBlock(bufio.NewReaderSize(bytes.NewReader(raw), 64<<10), maxHeaderBytes)
+	if err != nil {
+		in.warn("header: %v", err)
+	}
+	h := mail.Header{Header: message.Header{Header: headerFromFields(fields)}}
+	in.readHeader(h)
+	in.Facts.Size = int64(len(raw))
+	in.readBody(raw)
+	in.Fingerprint = fingerprint(in.MessageID, raw)
+	in.Fallback = fallbackFingerprint(in.MessageID, in.Date, in.Facts.From)
+	return in
+}
+
+func (in *inbound) warn(format string, args ...any) {
+	in.Warnings = append(in.Warnings, fmt.Sprintf(format, args...))
+}
+
+func headerFromFields(fields []headerField) gmtextproto.Header {
+	var h gmtextproto.Header
+	for i := len(fields) - 1; i >= 0; i-- { // AddRaw prepends
+		h.AddRaw(fields[i].Raw)
+	}
+	return h
+}
+
+func (in *inbound) readHeader(h mail.Header) {
+	f := &in.Facts
+	f.From, f.FromName = in.firstAddress(h, "From")
+	f.Sender, _ = in.firstAddress(h, "Return-Path")
+	if h.Has("Return-Path") && strings.TrimSpace(h.Get("Return-Path")) == "<>" {
+		f.Sender = "<>"
+	}
+	f.To = in.addresses(h, "To")
+	f.Cc = in.addresses(h, "Cc")
+	f.RawSubject = h.Get("Subject")
+	subject, err := h.Subject()
+	if err != nil {
+		in.warn("subject: %v", err)
+	}
+	f.Subject = subject
+	in.MessageID = in.messageID(h)
+	f.MessageID = in.MessageID
+	in.Date = strings.TrimSpace(h.Get("Date"))
+	f.Header = decodedHeaderMap(h)
+	f.AuthResults = h.Values("Authentication-Results")
+	f.ReceivedCount = len(h.Values("Received"))
+	f.ContentType, _, _ = h.ContentType()
+}
+
+func (in *inbound) messageID(h mail.Header) string {
+	id, err := h.MessageID()
+	if err != nil || id == "" {
+		// Some mailers write ids without angle brackets; keep what is there.
+		raw := strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+		if raw != "" {
+			in.warn("message-id: unparsable, kept as written: %q", raw)
+		}
+		return raw
+	}
+	return id
+}
+
+func (in *inbound) firstAddress(h mail.Header, key string) (addr, name string) {
+	list := in.addressList(h, key)
+	if len(list) == 0 {
+		return "", ""
+	}
+	return strings.ToLower(list[0].Address), list[0].Name
+}
+
+func (in *inbound) addresses(h mail.Header, key string) []string {
+	var out []string
+	for _, a := range in.addressList(h, key) {
+		out = append(out, strings.ToLower(a.Address))
+	}
+	return out
+}
+
+func (in *inbound) addressList(h mail.Header, key string) []*mail.Address {
+	if !h.Has(key) {
+		return nil
+	}
+	list, err := h.AddressList(key)
+	if err != nil {
+		in.warn("%s: %v", strings.ToLower(key), err)
+		return lenientAddresses(h.Get(key))
+	}
+	return list
+}
+
+// lenientAddresses finds addr-specs in a field go-message could not parse,
+// so a sloppy From still identifies its sender.
+func lenientAddresses(v string) []*mail.Address {
+	var out []*mail.Address
+	for _, word := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(" ,;<>\"'()", r) }) {
+		if at := strings.IndexByte(word, '@'); at > 0 && at < len(word)-1 {
+			out = append(out, &mail.Address{Address: word})
+		}
+	}
+	return out
+}
+
+func decodedHeaderMap(h mail.Header) map[string][]string {
+	out := make(map[string][]string, h.Len())
+	fields := h.Fields()
+	for fields.Next() {
+		v, err := fields.Text()
+		if err != nil {
+			v = fields.Value()
+		}
+		out[fields.Key()] = append(out[fields.Key()], v)
+	}
+	return out
+}
+
+// readBody collects decoded text parts and describes attachments.
+func (in *inbound) readBody(raw []byte) {
+	entity, err := message.Read(bytes.NewReader(raw))
+	if entity == nil {
+		in.warn("mime: %v", err)
+		return
+	}
+	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		in.warn("mime: %v", err)
+	}
+	var text strings.Builder
+	parts := 0
+	walkErr := entity.Walk(func(path []int, part *message.Entity, err error) error {
+		if err != nil {
+			in.warn("mime part %v: %v", path, err)
+			return nil
+		}
+		if parts++; parts > maxParts {
+			return errTooManyParts
+		}
+		in.readPart(part, &text)
+		return nil
+	})
+	if walkErr != nil {
+		in.warn("mime: %v", walkErr)
+	}
+	in.Facts.Body = text.String()
+}
+
+var errTooManyParts = errors.New("too many MIME parts; the rest were not read")
+
+func (in *inbound) readPart(part *message.Entity, text *strings.Builder) {
+	if part.MultipartReader() != nil {
+		return
+	}
+	mediaType, _, _ := part.Header.ContentType()
+	disposition, params, _ := part.Header.ContentDisposition()
+	filename := params["filename"]
+	if filename == "" {
+		_, ctParams, _ := part.Header.ContentType()
+		filename = ctParams["name"]
+	}
+	if disposition == "attachment" || filename != "" || !strings.HasPrefix(mediaType, "text/") {
+		n, _ := io.Copy(io.Discard, part.Body)
+		in.Facts.Attachments = append(in.Facts.Attachments, rules.Attachment{Filename: filename, ContentType: mediaType, Size: n})
+		return
+	}
+	room := maxBodyText - text.Len()
+	if room <= 0 {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(part.Body, int64(room)))
+	if err != nil {
+		in.warn("mime text part: %v", err)
+	}
+	text.Write(b)
+}
+
+// fingerprint identifies a message's exact bytes under its Message-ID; it is
+// consulted only after a UIDVALIDITY reset (DESIGN.md).
+func fingerprint(messageID string, raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return messageID + " " + hex.EncodeToString(sum[:])
+}
+
+// fallbackFingerprint matches a message whose server regenerated its MIME
+// (Exchange does), by Message-ID, Date and From. Without a Message-ID it is
+// too weak to use.
+func fallbackFingerprint(messageID, date, from string) string {
+	if messageID == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(messageID + "\x00" + date + "\x00" + from))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"caucusgate/gateway/imapwatch"
+	"caucusgate/queue"
+	"caucusgate/rules"
+)
+
+// intake is the durable side of one account's mailbox supervisors: it decides
+// on each fetched message and commits message, decision and delivery jobs to
+// the store in one transaction (DESIGN.md, data flow step 4).
+type intake struct {
+	account Account
+	store   *queue.Store
+	rules   *RulesHolder
+	log     *slog.Logger
+	now     func() time.Time
+	events  *events
+}
+
+var _ imapwatch.Sink = (*intake)(nil)
+
+func (in *intake) key(mailbox string) queue.MailboxKey {
+	return queue.MailboxKey{Account: in.account.Name, Mailbox: mailbox}
+}
+
+func (in *intake) Position(ctx context.Context, mailbox string, uidValidity uint32) (imapwatch.Position, error) {
+	p, err := in.store.Position(ctx, in.key(mailbox), uidValidity)
+	if err != nil {
+		return imapwatch.Position{}, err
+	}
+	return imapwatch.Position{Known: p.Known, AnyEpoch: p.AnyEpoch, LastUID: p.LastUID}, nil
+}
+
+func (in *intake) BeginEpoch(ctx context.Context, mailbox string, e imapwatch.Epoch) error {
+	in.log.Info("mailbox epoch", "account", in.account.Name, "mailbox", mailbox,
+		"uidvalidity", e.UIDValidity, "after_uid", e.LastUID, "fingerprint_below", e.FingerprintBelow)
+	return in.store.BeginEpoch(ctx, in.key(mailbox), queue.Epoch{
+		UIDValidity: e.UIDValidity, LastUID: e.LastUID, FingerprintBelow: e.FingerprintBelow,
+	})
+}
+
+func (in *intake) Unacked(ctx context.Context, mailbox string, uidValidity uint32) ([]uint32, error) {
+	return in.store.Unacked(ctx, in.key(mailbox), uidValidity)
+}
+
+func (in *intake) MarkAcked(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) error {
+	return in.store.MarkAcked(ctx, in.key(mailbox), uidValidity, uids)
+}
+
+// Accept decides on every message of the batch, then commits them all in
+// one store transaction.
+func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
+	set := in.rules.Current()
+	msgs := make([]queue.Incoming, 0, len(b.Messages))
+	for _, m := range b.Messages {
+		inc, err := in.prepare(ctx, set, m)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, inc)
+	}
+	outcomes, err := in.store.Intake(ctx, in.key(b.Mailbox), b.UIDValidity, msgs)
+	if err != nil {
+		return fmt.Errorf("commit batch of %d from %s/%s: %w", len(msgs), b.Account, b.Mailbox, err)
+	}
+	in.logOutcomes(b, msgs, outcomes)
+	return nil
+}
+
+// prepare turns one fetched message into what the store records. Reading
+// the message never fails: problems are warnings kept in the trace.
+func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Message) (queue.Incoming, error) {
+	msg := parseInbound(m.Raw)
+	forwarded, err := in.store.ForwardedMessageID(ctx, msg.MessageID)
+	if err != nil {
+		return queue.Incoming{}, fmt.Errorf("look up message-id %q: %w", msg.MessageID, err)
+	}
+	msg.Facts.ForwardedBefore = forwarded
+	if m.Oversize {
+		msg.Facts.Size = m.Size
+	}
+	d := decide(set, msg, in.account, m)
+	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings})
+	if err != nil {
+		return queue.Incoming{}, fmt.Errorf("encode trace: %w", err)
+	}
+	return queue.Incoming{
+		UID:                 m.UID,
+		MessageID:           msg.MessageID,
+		Fingerprint:         msg.Fingerprint,
+		FallbackFingerprint: msg.Fallback,
+		Raw:                 m.Raw,
+		Decision:            d.Action.String(),
+		Caucuses:            d.Caucuses,
+		Rules:               d.Rules,
+		Reason:              d.Reason,
+		Trace:               trace,
+		Subject:             msg.Facts.Subject,
+		From:                msg.Facts.From,
+		Deliveries:          plan(set, d, msg, in.account),
+	}, nil
+}
+
+// traceRecord is what the store keeps to explain a decision.
+type traceRecord struct {
+	Decision rules.Decision `json:"decision"`
+	Warnings []string       `json:"warnings,omitempty"`
+}
+
+// decide applies the rules, then what the gateway alone knows: a message
+// fetched header-only for its size is held, never forwarded truncated.
+func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rules.Decision {
+	d := set.Decide(&msg.Facts, rules.Env{AccountAddress: acct.Address, ListIDDomain: domainOf(acct.Address)})
+	if m.Oversize && d.Action == rules.Forward {
+		d.Action = rules.Hold
+		d.Reason = fmt.Sprintf("message of %d bytes is over the size limit; held instead of forwarded", m.Size)
+	}
+	return d
+}
+
+func (in *intake) logOutcomes(b imapwatch.Batch, msgs []queue.Incoming, outcomes []queue.Outcome) {
+	for i, o := range outcomes {
+		m := msgs[i]
+		if o.Duplicate {
+			in.log.Info("already processed", "account", b.Account, "mailbox", b.Mailbox, "uid", o.UID, "message_id", m.MessageID)
+			continue
+		}
+		in.log.Info("decision", "account", b.Account, "mailbox", b.Mailbox, "uid", o.UID,
+			"message_id", m.MessageID, "decision", m.Decision, "caucuses", m.Caucuses,
+			"rules", m.Rules, "deliveries", len(o.DeliveryIDs), "reason", m.Reason)
+		in.events.decided(m.Decision)
+	}
+}

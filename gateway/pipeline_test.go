@@ -1,0 +1,207 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/mail"
+
+	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/mailsim"
+	"caucusgate/gateway/smtprelay"
+	"caucusgate/queue"
+	"caucusgate/queue/queuetest"
+	"caucusgate/rules"
+)
+
+const testRules = `
+caucuses:
+  - id: gender
+    name: Gender Caucus
+    address: caucus-gender@lists.example.net
+    tags: [gender]
+  - id: education
+    name: Education Caucus
+    address: caucus-education@lists.example.net
+    tags: [education]
+rules:
+  - name: itu-invitations
+    when: {from: "*@itu.int", subject: "(?i)invitation|consultation"}
+    forward: [gender, education]
+  - name: unesco
+    when: {from: "*@unesco.org"}
+    forward: [education]
+`
+
+// pipeline is a gateway wired to in-process IMAP and SMTP servers and a
+// store of the backend under test.
+type pipeline struct {
+	t     *testing.T
+	world *mailsim.World
+	store *queue.Store
+	cfg   Config
+}
+
+func newPipeline(t *testing.T, dsn string, worldOpts mailsim.Options) *pipeline {
+	t.Helper()
+	worldOpts.Users = append(worldOpts.Users, "bureau@example.org")
+	world, err := mailsim.Start(worldOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { world.Close() })
+	store, err := queue.Open(context.Background(), queue.Options{DSN: dsn, Retry: queue.BackoffPolicy{First: 10 * time.Millisecond, Base: 20 * time.Millisecond, Cap: 50 * time.Millisecond, Horizon: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	set, diags := rules.Parse("rules.yaml", []byte(testRules))
+	if diags.HasErrors() {
+		t.Fatalf("rules: %v", diags)
+	}
+	return &pipeline{t: t, world: world, store: store, cfg: Config{
+		Store: store,
+		Rules: NewRulesHolder(set),
+		Accounts: []Account{{
+			Name: "bureau", Address: "bureau@example.org", Mailboxes: []string{"INBOX"},
+			Watch: imapwatch.Config{
+				URL:      &url.URL{Scheme: "imap", Host: world.IMAPAddr},
+				Username: "bureau@example.org", Password: mailsim.Password,
+				Start: imapwatch.Start{Mode: imapwatch.StartAll},
+			},
+		}},
+		Relay:  smtprelay.Config{URL: &url.URL{Scheme: "smtp", Host: world.SMTPAddr}, Hostname: "gw.example.org"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}}
+}
+
+func (p *pipeline) runOnce() Summary {
+	p.t.Helper()
+	g, err := New(p.cfg)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := g.RunOnce(ctx)
+	if err != nil {
+		p.t.Fatalf("run once: %v", err)
+	}
+	return s
+}
+
+func invitation(i int, from, subject string) []byte {
+	return []byte(fmt.Sprintf("From: Sender %d <%s>\r\nTo: bureau@example.org\r\nSubject: %s\r\n"+
+		"Message-ID: <inv-%d@example.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"+
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nDear bureau,\r\nyou are invited (%d).\r\n", i, from, subject, i, i))
+}
+
+func forEachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
+	for _, b := range queuetest.DSNs(t) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.DSN) })
+	}
+}
+
+func TestPipelineForwardsEachMessageOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		p := newPipeline(t, dsn, mailsim.Options{})
+		const n = 20
+		for i := range n {
+			if err := p.world.Append("bureau@example.org", "INBOX", invitation(i, "events@itu.int", "Invitation to consultation")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.world.Append("bureau@example.org", "INBOX", invitation(99, "someone@elsewhere.org", "Hello")); err != nil {
+			t.Fatal(err)
+		}
+		s := p.runOnce()
+		if s.Delivered != 2*n || s.Failed != 0 {
+			t.Fatalf("first run: %+v, want %d delivered", s, 2*n)
+		}
+		got := p.world.Received()
+		assertOneCopyEach(t, got, n)
+		if s := p.runOnce(); s.Delivered != 0 {
+			t.Fatalf("second run delivered %d, want 0", s.Delivered)
+		}
+		if len(p.world.Received()) != len(got) {
+			t.Fatalf("second run sent %d more", len(p.world.Received())-len(got))
+		}
+		assertNoSeen(t, p.world)
+	})
+}
+
+func assertOneCopyEach(t *testing.T, got []mailsim.Received, n int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range got {
+		h := readHeader(t, r.Data)
+		id, _ := h.MessageID()
+		listID := h.Get("List-Id")
+		seen[strings.Join(r.To, ",")+" "+id]++
+		if h.Get("X-Loop") != "bureau@example.org" {
+			t.Errorf("X-Loop = %q", h.Get("X-Loop"))
+		}
+		if !strings.Contains(listID, ".caucus.example.org>") {
+			t.Errorf("List-Id = %q", listID)
+		}
+		if r.From != "bureau@example.org" {
+			t.Errorf("envelope sender %q", r.From)
+		}
+	}
+	for i := range n {
+		for _, to := range []string{"caucus-gender@lists.example.net", "caucus-education@lists.example.net"} {
+			if c := seen[fmt.Sprintf("%s inv-%d@example.com", to, i)]; c != 1 {
+				t.Errorf("message %d to %s: %d copies, want 1", i, to, c)
+			}
+		}
+	}
+	if len(got) != 2*n {
+		t.Errorf("%d messages sent, want %d", len(got), 2*n)
+	}
+}
+
+func readHeader(t *testing.T, data []byte) mail.Header {
+	t.Helper()
+	r, err := mail.CreateReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("parse forwarded copy: %v", err)
+	}
+	return r.Header
+}
+
+// assertNoSeen checks that the gateway read the bureau's mail without
+// marking it read: the bureau's people still see it as new.
+func assertNoSeen(t *testing.T, world *mailsim.World) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(world.IMAPAddr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login("bureau@example.org", mailsim.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.Fetch(imap.SeqSetNum(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), &imap.FetchOptions{Flags: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		for _, f := range m.Flags {
+			if f == imap.FlagSeen {
+				t.Errorf("message %d got \\Seen", m.SeqNum)
+			}
+		}
+	}
+}

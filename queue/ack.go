@@ -1,0 +1,61 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// MarkAcked records that the IMAP server acknowledged these messages
+// (keyword set, or moved). Unknown UIDs are ignored.
+func (s *Store) MarkAcked(ctx context.Context, key MailboxKey, uidValidity uint32, uids []uint32) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.micros(s.now())
+		for _, uid := range uids {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET acked_at = ?
+				WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND acked_at IS NULL`),
+				now, key.Account, key.Mailbox, int64(uidValidity), int64(uid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark acked in %s/%s: %w", key.Account, key.Mailbox, err)
+	}
+	return nil
+}
+
+// Unacked lists, in UID order, the messages processed under uidValidity but
+// not yet acknowledged on the server (the intake committed, then the
+// process stopped before the acknowledgement).
+func (s *Store) Unacked(ctx context.Context, key MailboxKey, uidValidity uint32) ([]uint32, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT uid FROM messages
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND acked_at IS NULL ORDER BY uid`),
+		key.Account, key.Mailbox, int64(uidValidity))
+	if err != nil {
+		return nil, fmt.Errorf("list unacked in %s/%s: %w", key.Account, key.Mailbox, err)
+	}
+	defer rows.Close()
+	var uids []uint32
+	for rows.Next() {
+		var uid int64
+		if err := rows.Scan(&uid); err != nil {
+			return nil, fmt.Errorf("scan unacked: %w", err)
+		}
+		uids = append(uids, uint32(uid))
+	}
+	return uids, rows.Err()
+}
+
+// ForwardedMessageID reports whether a message with this Message-ID had
+// deliveries: the loop guard's question when the Message-ID comes back.
+func (s *Store) ForwardedMessageID(ctx context.Context, messageID string) (bool, error) {
+	var found bool
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM messages m
+		JOIN deliveries d ON d.message_ref = m.id WHERE m.message_id = ?)`), messageID).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("look up forwarded message-id: %w", err)
+	}
+	return found, nil
+}

@@ -1,0 +1,18 @@
+// Package queue is caucusgate's durable state: it records processed mailbox
+// messages, their raw bytes, decisions and delivery jobs in one transaction,
+// and runs those delivery jobs on River over SQLite or PostgreSQL.
+//
+// The package knows nothing of IMAP, SMTP or MIME. It keeps, per mailbox, the
+// UIDVALIDITY epochs and watermarks that RFC 3501 (section 2.3.1.1) and
+// RFC 9051 make the identity of a message, and it gives each delivery mox's
+// semantics: an attempt is recorded before it is made, and a success is
+// recorded synchronously before the job is reported complete, so a crash can
+// repeat at most the one delivery that was in flight (at-least-once).
+//
+// River's own caveats shape the design (see DESIGN.md, "Decisions"): the
+// permanent dedupe set is our messages table, not River's expiring unique
+// jobs; raw bytes live in our chunk table, never in job arguments; jobs left
+// running by a crashed daemon are reclaimed by ClaimDaemon rather than after
+// River's one-hour rescue horizon; and migrations are serialised on
+// PostgreSQL by an advisory lock because rivermigrate takes none.
+package queue

@@ -1,0 +1,205 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/riverqueue/river"
+)
+
+// Incoming is one fetched message with the decision taken on it.
+type Incoming struct {
+	UID uint32
+	// MessageID, Fingerprint and FallbackFingerprint are computed by the
+	// caller; FallbackFingerprint may be empty.
+	MessageID, Fingerprint, FallbackFingerprint string
+	Raw                                         []byte
+	// Decision is forward, hold, reject, discard, reply or none; opaque
+	// here, stored for listings.
+	Decision   string
+	Caucuses   []string
+	Rules      []string
+	Reason     string
+	Trace      json.RawMessage // stored as is; nil is stored as null
+	Subject    string
+	From       string
+	Deliveries []NewDelivery
+}
+
+// NewDelivery is one SMTP transaction to make for a message.
+type NewDelivery struct {
+	Caucus       string
+	EnvelopeFrom string
+	Recipients   []string
+	Spec         json.RawMessage // opaque to queue: how the gateway composes the copy
+}
+
+// Outcome says what Intake did with one Incoming, in the same order.
+type Outcome struct {
+	UID        uint32
+	MessageRef int64 // the processed record (for a duplicate: the existing one, or the new duplicate record)
+	Duplicate  bool
+	// DuplicateOf is the message of an earlier UIDVALIDITY this one was
+	// recognised as (by fingerprint), 0 otherwise.
+	DuplicateOf int64
+	DeliveryIDs []int64
+}
+
+// Intake records a batch of messages of one mailbox epoch in ONE
+// transaction (one fsync for the batch): for each message not processed
+// before, its record, raw bytes, deliveries and their jobs; and the
+// epoch's watermark. If anything fails, nothing is recorded.
+func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
+	var out []Outcome
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.intakeTx(ctx, tx, key, uidValidity, msgs)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("intake %d messages of %s/%s: %w", len(msgs), key.Account, key.Mailbox, err)
+	}
+	return out, nil
+}
+
+func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
+	epoch, err := s.epochTx(ctx, tx, key, uidValidity)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Outcome, len(msgs))
+	var jobs []river.InsertManyParams
+	var maxUID uint32
+	for i, m := range msgs {
+		maxUID = max(maxUID, m.UID)
+		o, err := s.intakeOne(ctx, tx, key, epoch, m)
+		if err != nil {
+			return nil, fmt.Errorf("uid %d: %w", m.UID, err)
+		}
+		out[i] = o
+		for _, id := range o.DeliveryIDs {
+			jobs = append(jobs, s.deliveryJob(id))
+		}
+	}
+	if err := s.insertJobsTx(ctx, tx, jobs); err != nil {
+		return nil, err
+	}
+	return out, s.advanceEpochTx(ctx, tx, key, uidValidity, maxUID)
+}
+
+func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming) (Outcome, error) {
+	o := Outcome{UID: m.UID}
+	existing, err := s.processedRef(ctx, tx, key, epoch.UIDValidity, m.UID)
+	if err != nil {
+		return o, err
+	}
+	if existing != 0 {
+		o.MessageRef, o.Duplicate = existing, true
+		return o, nil
+	}
+	if m.UID < epoch.FingerprintBelow {
+		if o.DuplicateOf, err = s.earlierFingerprint(ctx, tx, key, epoch.UIDValidity, m); err != nil {
+			return o, err
+		}
+	}
+	if o.MessageRef, err = s.insertMessage(ctx, tx, key, epoch.UIDValidity, m, o.DuplicateOf); err != nil {
+		return o, err
+	}
+	if o.DuplicateOf != 0 {
+		o.Duplicate = true
+		return o, nil
+	}
+	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw); err != nil {
+		return o, err
+	}
+	o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries)
+	return o, err
+}
+
+// processedRef returns the record of (key, uidvalidity, uid), 0 if none.
+func (s *Store) processedRef(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity, uid uint32) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM messages
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ?`),
+		key.Account, key.Mailbox, int64(uidValidity), int64(uid)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up processed message: %w", err)
+	}
+	return id, nil
+}
+
+// earlierFingerprint finds a message processed under another UIDVALIDITY
+// of the same mailbox with the same fingerprint (or fallback). Only
+// original records count, so a chain of resets points at the first one.
+func (s *Store) earlierFingerprint(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM messages
+		WHERE account = ? AND mailbox = ? AND uidvalidity <> ? AND duplicate_of IS NULL
+		AND (fingerprint = ? OR (? <> '' AND fallback_fingerprint = ?))
+		ORDER BY id LIMIT 1`),
+		key.Account, key.Mailbox, int64(uidValidity), m.Fingerprint,
+		m.FallbackFingerprint, m.FallbackFingerprint).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up fingerprint: %w", err)
+	}
+	return id, nil
+}
+
+func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, dupOf int64) (int64, error) {
+	caucuses, _ := json.Marshal(nonNil(m.Caucuses))
+	rules, _ := json.Marshal(nonNil(m.Rules))
+	trace := string(m.Trace)
+	if trace == "" {
+		trace = "null"
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO messages (account, mailbox, uidvalidity, uid,
+		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
+		subject, from_addr, received_at, duplicate_of, raw_size)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		key.Account, key.Mailbox, int64(uidValidity), int64(m.UID), m.MessageID, m.Fingerprint,
+		m.FallbackFingerprint, m.Decision, string(caucuses), string(rules), m.Reason, trace,
+		m.Subject, m.From, s.micros(s.now()), nullInt(dupOf), int64(len(m.Raw))).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert message: %w", err)
+	}
+	return id, nil
+}
+
+func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ref int64, ds []NewDelivery) ([]int64, error) {
+	ids := make([]int64, 0, len(ds))
+	for _, d := range ds {
+		rcpts, _ := json.Marshal(nonNil(d.Recipients))
+		spec := string(d.Spec)
+		if spec == "" {
+			spec = "null"
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO deliveries (message_ref, caucus, envelope_from,
+			recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`),
+			ref, d.Caucus, d.EnvelopeFrom, string(rcpts), spec, s.micros(s.now())).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("insert delivery: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }

@@ -1,0 +1,134 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// rawChunkSize bounds the memory a reader holds, and the size of one row.
+const rawChunkSize = 256 << 10
+
+func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byte) error {
+	for seq := 0; len(raw) > 0 || seq == 0; seq++ {
+		n := min(len(raw), rawChunkSize)
+		// A nil slice would be NULL; an empty message is one empty chunk.
+		chunk := append([]byte{}, raw[:n]...)
+		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)"),
+			ref, seq, chunk); err != nil {
+			return fmt.Errorf("store raw chunk %d: %w", seq, err)
+		}
+		raw = raw[n:]
+	}
+	return nil
+}
+
+// OpenRaw streams the raw bytes of a message. Each chunk is read by its own
+// short query, so a slow reader (an SMTP DATA) never holds SQLite's single
+// connection between reads.
+func (s *Store) OpenRaw(ctx context.Context, messageRef int64) (io.ReadCloser, error) {
+	var purged sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.q("SELECT raw_purged_at FROM messages WHERE id = ?"), messageRef).Scan(&purged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("open raw message %d: %w", messageRef, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open raw message %d: %w", messageRef, err)
+	}
+	if purged.Valid {
+		return nil, fmt.Errorf("open raw message %d: %w", messageRef, ErrRawPurged)
+	}
+	return &rawReader{s: s, ctx: ctx, ref: messageRef}, nil
+}
+
+type rawReader struct {
+	s   *Store
+	ctx context.Context
+	ref int64
+	seq int
+	buf []byte
+	eof bool
+}
+
+func (r *rawReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.eof {
+			return 0, io.EOF
+		}
+		if err := r.next(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func (r *rawReader) next() error {
+	var data []byte
+	err := r.s.db.QueryRowContext(r.ctx, r.s.q("SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?"),
+		r.ref, r.seq).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		r.eof = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read raw chunk %d of message %d: %w", r.seq, r.ref, err)
+	}
+	r.seq++
+	r.buf = data
+	return nil
+}
+
+func (r *rawReader) Close() error { r.buf, r.eof = nil, true; return nil }
+
+// PurgeRaw deletes the raw bytes of messages received more than olderThan
+// ago whose deliveries are all final, and returns how many it purged. The
+// processed records stay: they are the dedupe set.
+func (s *Store) PurgeRaw(ctx context.Context, olderThan time.Duration) (int, error) {
+	cutoff := s.micros(s.now().Add(-olderThan))
+	var n int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ids, err := s.purgeable(ctx, tx, cutoff)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM raw_chunks WHERE message_ref = ?"), id); err != nil {
+				return fmt.Errorf("delete raw of message %d: %w", id, err)
+			}
+			if _, err := tx.ExecContext(ctx, s.q("UPDATE messages SET raw_purged_at = ? WHERE id = ?"),
+				s.micros(s.now()), id); err != nil {
+				return fmt.Errorf("mark message %d purged: %w", id, err)
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge raw messages: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) purgeable(ctx context.Context, tx *sql.Tx, cutoff int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT m.id FROM messages m
+		WHERE m.received_at < ? AND m.raw_purged_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_ref = m.id AND d.state = 'pending')`), cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("list purgeable messages: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan purgeable message: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

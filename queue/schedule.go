@@ -1,0 +1,36 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// LastRun returns the last slot recorded for a schedule, and false if none
+// was. River's periodic jobs keep no such record, so catching up missed
+// slots after a restart starts from here.
+func (s *Store) LastRun(ctx context.Context, schedule string) (time.Time, bool, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, s.q("SELECT last_run FROM schedule_runs WHERE name = ?"), schedule).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read last run of %s: %w", schedule, err)
+	}
+	return time.UnixMicro(v).UTC(), true, nil
+}
+
+// SetLastRun records slot as the schedule's last run; an earlier slot than
+// the one recorded changes nothing.
+func (s *Store) SetLastRun(ctx context.Context, schedule string, slot time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO schedule_runs (name, last_run) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run
+		WHERE schedule_runs.last_run < excluded.last_run`), schedule, s.micros(slot))
+	if err != nil {
+		return fmt.Errorf("record last run of %s: %w", schedule, err)
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options configure a Store. The zero value of every field but DSN is a
+// usable default.
+type Options struct {
+	// DSN is a filesystem path (SQLite) or a postgres:// or postgresql://
+	// URL (PostgreSQL).
+	DSN string
+	// Logger receives the store's and River's logs. Defaults to a logger
+	// that discards everything.
+	Logger *slog.Logger
+	// Now is the clock for our own records (receipt, attempts, leases,
+	// heartbeats). Defaults to time.Now.
+	Now func() time.Time
+	// Retry spaces delivery attempts. Nil means DefaultRetryPolicy().
+	Retry RetryPolicy
+	// FetchPollInterval is how often idle workers look for due jobs.
+	// Defaults to 200ms.
+	FetchPollInterval time.Duration
+	// Workers is the number of deliveries run at once. Defaults to 4.
+	Workers int
+	// JobTimeout bounds one delivery attempt. Defaults to 1h: a DATA to a
+	// big roster over a slow relay can legitimately take minutes.
+	JobTimeout time.Duration
+	// OnOutcome, when set, is told of every finished delivery attempt
+	// (metrics, logs, run -once). It runs on the worker goroutine.
+	OnOutcome func(DeliveryOutcome)
+}
+
+// rescueStuckAfter is River's own stuck-job horizon. Crashed daemons'
+// jobs are reclaimed by ClaimDaemon long before this; River's rescuer is
+// only the last resort (for instance, a job of a client that never
+// registered as an instance).
+const rescueStuckAfter = 24 * time.Hour
+
+// Store is the durable state of a caucusgate installation.
+type Store struct {
+	db         *sql.DB
+	dialect    dialect
+	path       string // the SQLite file, empty on PostgreSQL
+	driver     riverdriver.Driver[*sql.Tx]
+	client     *river.Client[*sql.Tx]
+	log        *slog.Logger
+	now        func() time.Time
+	retry      RetryPolicy
+	opts       Options
+	instanceID string
+
+	mu         sync.Mutex
+	deliverer  Deliverer
+	retryAfter map[int64]time.Time // job ID → next attempt requested by the relay
+}
+
+// Open opens the store named by opts.DSN and migrates it. It does not start
+// workers (Start does) nor claim the store for a daemon (ClaimDaemon does),
+// so CLI commands can open a store a daemon is using.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s, err := newStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openDB(); err != nil {
+		return nil, err
+	}
+	if err := s.migrateRetryingBusy(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.newClient(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrateRetryingBusy retries a migration that met SQLITE_BUSY. SQLite
+// does not call the busy handler for every lock conflict: two processes
+// creating the same new file at once (switching it to WAL) can see BUSY
+// at once despite busy_timeout.
+func (s *Store) migrateRetryingBusy(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := s.migrate(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		s.log.DebugContext(ctx, "store busy at open, retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func newStore(opts Options) (*Store, error) {
+	if opts.DSN == "" {
+		return nil, errors.New("open store: empty DSN")
+	}
+	s := &Store{opts: opts, dialect: dialectOf(opts.DSN), log: opts.Logger, now: opts.Now,
+		retry: opts.Retry, retryAfter: map[int64]time.Time{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.retry == nil {
+		s.retry = DefaultRetryPolicy()
+	}
+	if s.dialect == dialectSQLite {
+		s.path = opts.DSN
+	}
+	id, err := newInstanceID()
+	if err != nil {
+		return nil, err
+	}
+	s.instanceID = id
+	return s, nil
+}
+
+func newInstanceID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate instance id: %w", err)
+	}
+	return "cg_" + hex.EncodeToString(b[:]), nil
+}
+
+func (s *Store) openDB() error {
+	var err error
+	if s.dialect == dialectPostgres {
+		s.db, err = sql.Open("pgx", s.opts.DSN)
+		if err == nil {
+			s.driver = riverdatabasesql.New(s.db)
+		}
+	} else {
+		s.db, err = sql.Open("sqlite", sqliteDSN(s.path))
+		if err == nil {
+			// SQLite admits one writer; one connection turns River's
+			// concurrent maintenance into a queue instead of SQLITE_BUSY.
+			s.db.SetMaxOpenConns(1)
+			s.driver = riversqlite.New(s.db)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("open %s store: %w", s.dialect, err)
+	}
+	return nil
+}
+
+func (s *Store) newClient() error {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliveryWorker{s: s}); err != nil {
+		return fmt.Errorf("register delivery worker: %w", err)
+	}
+	cfg := &river.Config{
+		ID:                   s.instanceID,
+		Logger:               s.log,
+		FetchPollInterval:    orDefault(s.opts.FetchPollInterval, 200*time.Millisecond),
+		FetchCooldown:        min(100*time.Millisecond, orDefault(s.opts.FetchPollInterval, 200*time.Millisecond)),
+		JobTimeout:           orDefault(s.opts.JobTimeout, time.Hour),
+		RescueStuckJobsAfter: rescueStuckAfter,
+		MaxAttempts:          s.retry.MaxAttempts(),
+		RetryPolicy:          &riverRetryPolicy{s: s},
+		// Without LISTEN/NOTIFY on database/sql, and to spare SQLite's one
+		// connection a notification poller, both stores poll.
+		PollOnly:                    true,
+		CompletedJobRetentionPeriod: 7 * 24 * time.Hour,
+		CancelledJobRetentionPeriod: 30 * 24 * time.Hour,
+		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: orDefault(s.opts.Workers, 4)}},
+		Workers:                     workers,
+	}
+	client, err := river.NewClient(s.driver, cfg)
+	if err != nil {
+		return fmt.Errorf("create river client: %w", err)
+	}
+	s.client = client
+	return nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Close closes the database. Stop the workers first.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Dialect reports "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.String() }
+
+// inTx runs fn in a transaction, committing when it returns nil. With one
+// SQLite connection, fn must not call another Store method (deadlock).
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			s.log.WarnContext(ctx, "rollback failed", "error", rbErr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// q rebinds a query written with `?` placeholders for this store.
+func (s *Store) q(query string) string { return s.dialect.rebind(query) }
+
+// micros is how our tables store times: unix microseconds.
+func (s *Store) micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}

@@ -1,0 +1,36 @@
+package rules
+
+// Caucus is one thematic caucus: a list address, or a roster of members
+// caucusgate expands itself.
+type Caucus struct {
+	ID            string
+	Name          string
+	Address       string   // the list address; "" when Members is the roster
+	Members       []string // the roster; empty when Address is set
+	Tags          []string // the names usable in subject tags, besides ID
+	Moderators    []string
+	Mode          string // resend (default), encapsulate or redirect
+	SubjectPrefix string
+	Schedule      string // "immediate" (default) or a cron spec
+}
+
+// Caucus returns the caucus with the given id.
+func (s *Set) Caucus(id string) (Caucus, bool) {
+	i, ok := s.byID[id]
+	if !ok {
+		return Caucus{}, false
+	}
+	return s.caucuses[i], true
+}
+
+// Caucuses returns every caucus, in the order of the file.
+func (s *Set) Caucuses() []Caucus {
+	out := make([]Caucus, len(s.caucuses))
+	copy(out, s.caucuses)
+	return out
+}
+
+// RuleCount returns how many rules the set has.
+func (s *Set) RuleCount() int {
+	return len(s.rules)
+}

@@ -1,0 +1,63 @@
+package rules
+
+import (
+	"fmt"
+	"os"
+
+	"caucusgate/internal/yamlfile"
+)
+
+// Set is a compiled rules file: immutable once built, and safe for
+// concurrent use by any number of goroutines.
+type Set struct {
+	file     string
+	caucuses []Caucus
+	byID     map[string]int
+	rules    []*rule
+}
+
+// rule is one compiled rule.
+type rule struct {
+	name     string
+	index    int
+	when     cond // nil: matches every message
+	forward  []string
+	hold     bool
+	reject   *rejectSpec
+	discard  bool
+	stop     bool
+	schedule string
+	mode     string
+}
+
+// Load reads and compiles the rules file at path. The error is for a file
+// that cannot be read; problems in its content are diagnostics, and when any
+// is an error the Set is nil.
+func Load(path string) (*Set, yamlfile.Diagnostics, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read rules: %w", err)
+	}
+	set, diags := Parse(path, data)
+	return set, diags, nil
+}
+
+// Parse compiles data, the content of the rules file named file. It returns
+// every problem found, errors and warnings; when any is an error the Set is
+// nil.
+func Parse(file string, data []byte) (*Set, yamlfile.Diagnostics) {
+	var root fileRoot
+	// Decoding past YAML errors lets the compiler report its own problems
+	// (unknown caucuses, bad patterns) in the same pass.
+	pos, diags, decoded := yamlfile.DecodePartial(file, data, &root)
+	if !decoded && diags.HasErrors() {
+		return nil, diags
+	}
+	c := newCompiler(file, pos)
+	set := c.compile(&root)
+	diags = append(diags, c.diags...).Sorted()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return set, diags
+}
