@@ -28,6 +28,9 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// OnDecision, when set, is told of every message committed: the demo
+	// prints them, metrics count them. It must not block.
+	OnDecision func(Decided)
 	// OncePoll is how often `run -once` looks whether the queue has drained;
 	// default 100ms.
 	OncePoll time.Duration
@@ -163,7 +166,8 @@ func (g *Gateway) stopWorkers() error {
 func (g *Gateway) supervisors() ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
-		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now, events: g.events}
+		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
+			events: g.events, onDecision: g.cfg.OnDecision}
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink

@@ -22,6 +22,19 @@ type intake struct {
 	log     *slog.Logger
 	now     func() time.Time
 	events  *events
+
+	onDecision func(Decided)
+}
+
+// Decided is one message committed by intake, with what was decided.
+type Decided struct {
+	Account, Mailbox string
+	UID              uint32
+	MessageID        string
+	From, Subject    string
+	Decision         rules.Decision
+	Duplicate        bool // processed before; nothing new was done
+	Deliveries       int
 }
 
 var _ imapwatch.Sink = (*intake)(nil)
@@ -59,28 +72,32 @@ func (in *intake) MarkAcked(ctx context.Context, mailbox string, uidValidity uin
 func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	set := in.rules.Current()
 	msgs := make([]queue.Incoming, 0, len(b.Messages))
+	decisions := make([]rules.Decision, 0, len(b.Messages))
 	for _, m := range b.Messages {
-		inc, err := in.prepare(ctx, set, m)
+		inc, d, err := in.prepare(ctx, set, m)
 		if err != nil {
 			return err
 		}
 		msgs = append(msgs, inc)
+		decisions = append(decisions, d)
 	}
 	outcomes, err := in.store.Intake(ctx, in.key(b.Mailbox), b.UIDValidity, msgs)
 	if err != nil {
 		return fmt.Errorf("commit batch of %d from %s/%s: %w", len(msgs), b.Account, b.Mailbox, err)
 	}
-	in.logOutcomes(b, msgs, outcomes)
+	for i, o := range outcomes {
+		in.report(b, msgs[i], decisions[i], o)
+	}
 	return nil
 }
 
 // prepare turns one fetched message into what the store records. Reading
 // the message never fails: problems are warnings kept in the trace.
-func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Message) (queue.Incoming, error) {
+func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Message) (queue.Incoming, rules.Decision, error) {
 	msg := parseInbound(m.Raw)
 	forwarded, err := in.store.ForwardedMessageID(ctx, msg.MessageID)
 	if err != nil {
-		return queue.Incoming{}, fmt.Errorf("look up message-id %q: %w", msg.MessageID, err)
+		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("look up message-id %q: %w", msg.MessageID, err)
 	}
 	msg.Facts.ForwardedBefore = forwarded
 	if m.Oversize {
@@ -89,7 +106,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 	d := decide(set, msg, in.account, m)
 	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings})
 	if err != nil {
-		return queue.Incoming{}, fmt.Errorf("encode trace: %w", err)
+		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("encode trace: %w", err)
 	}
 	return queue.Incoming{
 		UID:                 m.UID,
@@ -105,7 +122,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		Subject:             msg.Facts.Subject,
 		From:                msg.Facts.From,
 		Deliveries:          plan(set, d, msg, in.account),
-	}, nil
+	}, d, nil
 }
 
 // traceRecord is what the store keeps to explain a decision.
@@ -125,16 +142,18 @@ func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rul
 	return d
 }
 
-func (in *intake) logOutcomes(b imapwatch.Batch, msgs []queue.Incoming, outcomes []queue.Outcome) {
-	for i, o := range outcomes {
-		m := msgs[i]
-		if o.Duplicate {
-			in.log.Info("already processed", "account", b.Account, "mailbox", b.Mailbox, "uid", o.UID, "message_id", m.MessageID)
-			continue
-		}
+// report logs one committed message and tells the OnDecision hook.
+func (in *intake) report(b imapwatch.Batch, m queue.Incoming, d rules.Decision, o queue.Outcome) {
+	if o.Duplicate {
+		in.log.Info("already processed", "account", b.Account, "mailbox", b.Mailbox, "uid", o.UID, "message_id", m.MessageID)
+	} else {
 		in.log.Info("decision", "account", b.Account, "mailbox", b.Mailbox, "uid", o.UID,
 			"message_id", m.MessageID, "decision", m.Decision, "caucuses", m.Caucuses,
 			"rules", m.Rules, "deliveries", len(o.DeliveryIDs), "reason", m.Reason)
 		in.events.decided(m.Decision)
+	}
+	if in.onDecision != nil {
+		in.onDecision(Decided{Account: b.Account, Mailbox: b.Mailbox, UID: o.UID, MessageID: m.MessageID,
+			From: m.From, Subject: m.Subject, Decision: d, Duplicate: o.Duplicate, Deliveries: len(o.DeliveryIDs)})
 	}
 }

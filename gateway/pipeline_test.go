@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-smtp"
 
 	"caucusgate/gateway/imapwatch"
 	"caucusgate/gateway/mailsim"
@@ -203,5 +205,50 @@ func assertNoSeen(t *testing.T, world *mailsim.World) {
 				t.Errorf("message %d got \\Seen", m.SeqNum)
 			}
 		}
+	}
+}
+
+func TestPipelineRetriesTemporaryAndFailsPermanentOnly(t *testing.T) {
+	var attempts = map[string]int{}
+	var mu sync.Mutex
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{Reject: func(from, to string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts[to]++
+		switch {
+		case to == "caucus-education@lists.example.net" && attempts[to] == 1:
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+		case to == "caucus-gender@lists.example.net":
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such list"}
+		}
+		return nil
+	}})
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := g.RunOnce(ctx)
+	if err == nil || !strings.Contains(err.Error(), "failed permanently") {
+		t.Fatalf("run once: err = %v, want a permanent failure reported", err)
+	}
+	if s.Failed != 1 || s.Delivered != 1 {
+		t.Fatalf("summary %+v: want 1 failed (550) and 1 delivered after a retry", s)
+	}
+	got := p.world.Received()
+	if len(got) != 1 || got[0].To[0] != "caucus-education@lists.example.net" {
+		t.Fatalf("received %+v, want the education copy only", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts["caucus-education@lists.example.net"] != 2 {
+		t.Errorf("education attempts %d, want 2 (451 then 250)", attempts["caucus-education@lists.example.net"])
+	}
+	if attempts["caucus-gender@lists.example.net"] != 1 {
+		t.Errorf("gender attempts %d, want 1: a 550 is final", attempts["caucus-gender@lists.example.net"])
 	}
 }

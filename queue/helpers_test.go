@@ -23,6 +23,7 @@ func (p fastRetry) MaxAttempts() int        { return orDefault(p.attempts, 5) }
 
 // forEachBackend runs a test against every store the machine has.
 func forEachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Parallel() // every test has its own stores
 	for _, b := range queuetest.DSNs(t) {
 		t.Run(b.Name, func(t *testing.T) { fn(t, b.DSN) })
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -226,11 +227,13 @@ func (s *Store) crashedAttempts(ctx context.Context, tx *sql.Tx, j *rivertype.Jo
 	var state string
 	err := tx.QueryRowContext(ctx, s.q(`SELECT attempts_started, attempts_finished, state
 		FROM deliveries WHERE id = ?`), args.DeliveryID).Scan(&started, &finished, &state)
-	if err == sql.ErrNoRows || state != string(StatePending) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return 0, nil
-	}
-	if err != nil {
+	case err != nil:
 		return 0, fmt.Errorf("read attempts of delivery %d: %w", args.DeliveryID, err)
+	case state != string(StatePending):
+		return 0, nil
 	}
 	return started - finished, nil
 }

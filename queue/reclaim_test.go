@@ -143,6 +143,7 @@ func TestClaimLeavesLiveInstancesAlone(t *testing.T) {
 }
 
 func TestSecondDaemonIsRefused(t *testing.T) {
+	t.Parallel()
 	dsn := t.TempDir() + "/store.db"
 	s1 := openTest(t, dsn, Options{})
 	s2 := openTest(t, dsn, Options{}) // a CLI process may open it too

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -17,7 +18,7 @@ type compiler struct {
 }
 
 func newCompiler(file string, pos *yamlfile.Positions) *compiler {
-	return &compiler{file: file, pos: pos, set: &Set{file: file, byID: map[string]int{}}}
+	return &compiler{file: file, pos: pos, set: &Set{file: file, byID: map[string]int{}, fileIndex: map[string]int{}}}
 }
 
 func (c *compiler) errorf(path, format string, args ...any) {
@@ -29,10 +30,21 @@ func (c *compiler) warnf(path, format string, args ...any) {
 }
 
 func (c *compiler) compile(root *fileRoot) *Set {
+	c.compileBureau(root.Bureau)
+	c.compileForwarding(root.Forwarding)
+	c.compileReplies(root.Replies)
 	c.compileCaucuses(root.Caucuses)
+	c.compileNames()
+	names := map[string]int{}
 	for i := range root.Rules {
-		c.compileRule(i, &root.Rules[i])
+		c.compileRule(i, &root.Rules[i], names)
 	}
+	c.checkShadowed(root.Rules)
+	c.set.members = map[string]bool{}
+	for _, m := range c.set.bureau.Members {
+		c.set.members[m] = true
+	}
+	c.set.tags = newTagParser(c.set.bureau.TagKeywords)
 	return c.set
 }
 
@@ -53,6 +65,7 @@ func (c *compiler) compileCaucuses(list []fileCaucus) {
 			continue
 		}
 		c.set.byID[id] = len(c.set.caucuses)
+		c.set.fileIndex[id] = i
 		c.set.caucuses = append(c.set.caucuses, c.caucus(path, id, fc))
 	}
 }
@@ -64,18 +77,36 @@ func (c *compiler) caucus(path, id string, fc fileCaucus) Caucus {
 	if fc.Address != "" && len(fc.Members) > 0 {
 		c.errorf(path+".members", "caucus %q has both an address and members: give one", id)
 	}
-	return Caucus{
-		ID: id, Name: fc.Name, Address: fc.Address, Members: fc.Members, Tags: fc.Tags,
-		Moderators: fc.Moderators, Mode: fc.Mode, SubjectPrefix: fc.SubjectPrefix, Schedule: fc.Schedule,
+	if fc.Address != "" && !looksLikeAddress(fc.Address) {
+		c.errorf(path+".address", "bad address %q: write a bare address such as caucus-gender@example.org", fc.Address)
 	}
+	c.checkAddresses(path+".members", fc.Members)
+	c.checkAddresses(path+".moderators", fc.Moderators)
+	cc := Caucus{
+		ID: id, Name: or(fc.Name, id), Address: strings.ToLower(fc.Address), Members: lowerAll(fc.Members), Tags: fc.Tags,
+		Moderators: lowerAll(fc.Moderators), Mode: or(fc.Mode, c.set.forwarding.Mode), SubjectPrefix: fc.SubjectPrefix,
+		Schedule: or(fc.Schedule, immediate),
+	}
+	c.checkMode(path+".mode", cc.Mode)
+	c.checkSchedule(path+".schedule", cc.Schedule)
+	if strings.ContainsAny(cc.Name+cc.SubjectPrefix, "\r\n") {
+		c.errorf(path, "caucus %q: name and subject_prefix must be one line (they go into headers)", id)
+	}
+	c.fingerprint(&c.set.cprints, id, fc)
+	return cc
 }
 
-func (c *compiler) compileRule(i int, fr *fileRule) {
+func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 	path := yamlfile.Index("rules", i)
 	name := strings.TrimSpace(fr.Name)
 	if name == "" {
+		c.errorf(path, "rule without a name: the name is what traces and logs show")
 		name = fmt.Sprintf("rules[%d]", i)
 	}
+	if prev, dup := names[name]; dup {
+		c.errorf(path+".name", "duplicate rule name %q (first is rules[%d])", name, prev)
+	}
+	names[name] = i
 	r := &rule{name: name, index: i, hold: fr.Hold, discard: fr.Discard, stop: fr.Stop, schedule: fr.Schedule, mode: fr.Mode}
 	if fr.When != nil {
 		r.when = c.compileWhen(path+".when", fr.When)
@@ -87,10 +118,61 @@ func (c *compiler) compileRule(i int, fr *fileRule) {
 		}
 		r.forward = append(r.forward, id)
 	}
-	if fr.Reject.set {
-		r.reject = &fr.Reject
-	}
+	c.compileActions(path, fr, r)
+	c.fingerprint(&c.set.prints, name, fr)
 	c.set.rules = append(c.set.rules, r)
+}
+
+func (c *compiler) compileActions(path string, fr *fileRule, r *rule) {
+	finals := 0
+	for _, on := range []bool{fr.Hold, fr.Reject.set, fr.Discard} {
+		if on {
+			finals++
+		}
+	}
+	if finals > 1 {
+		c.errorf(path, "rule %q: give one of hold, reject and discard", r.name)
+	}
+	if fr.Discard && len(fr.Forward) > 0 {
+		c.errorf(path+".discard", "rule %q both forwards and discards", r.name)
+	}
+	if fr.Reject.set {
+		r.reject = c.noticeTemplate(path+".reject", fr.Reject)
+	}
+	if fr.Hold && !c.hasModerators(r.forward) {
+		c.warnf(path+".hold", "rule %q holds messages, but there are no moderators (bureau.moderators, or the caucuses' moderators) to approve them", r.name)
+	}
+	if r.mode != "" {
+		c.checkMode(path+".mode", r.mode)
+	}
+	c.checkSchedule(path+".schedule", r.schedule)
+	if len(fr.Forward) == 0 && finals == 0 && !fr.Stop {
+		c.warnf(path, "rule %q does nothing: give it forward, hold, reject, discard or stop", r.name)
+	}
+}
+
+func (c *compiler) hasModerators(caucuses []string) bool {
+	if len(c.set.bureau.Moderators) > 0 {
+		return true
+	}
+	for _, id := range caucuses {
+		if cc, ok := c.set.Caucus(id); ok && len(cc.Moderators) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fingerprint records v's canonical form under key, for Diff.
+func (c *compiler) fingerprint(m *map[string]string, key string, v any) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(fmt.Sprint(err))
+	}
+	(*m)[key] = string(b)
 }
 
 // suggestCaucus returns "; did you mean …?" naming the closest caucus id, or

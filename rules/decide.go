@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// Decide runs the never-forwarded guards, then the rules, over m and returns
-// what to do with it and why. It is deterministic: the same message and set
-// always give the same decision.
+// Decide returns what to do with m, and why. It is deterministic: the same
+// message and set always give the same decision. See the package
+// documentation for the order of evaluation.
 func (s *Set) Decide(m *Message, env Env) Decision {
 	var d Decision
 	g, why, steps := guard(m, env)
@@ -18,32 +18,62 @@ func (s *Set) Decide(m *Message, env Env) Decision {
 		d.Reason = "never forwarded: " + why
 		return d
 	}
-	ev := evaluation{set: s, msg: m, d: &d}
-	ev.run(0)
+	if token, ok := replyToken(m, env); ok {
+		d.Action, d.ReplyToken = Reply, token
+		d.Reason = "a reply to a forwarded copy (token " + token + ")"
+		return d
+	}
+	ev := s.newEvaluation(m, &d)
+	if ev.tags() {
+		ev.run(0)
+	}
 	ev.finish()
 	return d
 }
 
-// evaluation is one pass of the rules over a message.
-type evaluation struct {
-	set      *Set
-	msg      *Message
-	d        *Decision
-	chosen   []string // caucus ids, sorted, each once
-	reasons  []string
-	terminal bool
+// Resume goes on with a held message a moderator approved: the rules after
+// the one that held it run, starting with the caucuses chosen before the
+// hold, and the message is forwarded where they send it. Tags and guards are
+// not read again: they were when it was held.
+func (s *Set) Resume(m *Message, env Env, held HoldInfo) Decision {
+	var d Decision
+	ev := s.newEvaluation(m, &d)
+	ev.resumed = true
+	ev.add(held.Caucuses...)
+	ev.reasons = append(ev.reasons, fmt.Sprintf("approved by a moderator (held: %s)", held.Reason))
+	if held.RuleIndex+1 < len(s.rules) {
+		ev.run(max(0, held.RuleIndex+1))
+	}
+	ev.finish()
+	return d
 }
 
-// run evaluates the rules from index from on, until one stops evaluation.
+func (s *Set) newEvaluation(m *Message, d *Decision) *evaluation {
+	return &evaluation{set: s, msg: m, d: d}
+}
+
+// evaluation is one pass of the rules over a message.
+type evaluation struct {
+	set        *Set
+	msg        *Message
+	d          *Decision
+	chosen     []string // caucus ids, sorted, each once
+	reasons    []string
+	terminal   bool
+	resumed    bool // after a moderator's approval: no built-in holds again
+	authorized *bool
+}
+
+// run evaluates the rules from index from on, until one ends evaluation.
 func (ev *evaluation) run(from int) {
-	for _, r := range ev.set.rules[from:] {
+	for i, r := range ev.set.rules[from:] {
 		rt := RuleTrace{Rule: r.name, Matched: true}
 		if r.when != nil {
 			st := r.when.eval(ev.msg)
 			rt.Matched, rt.Steps = st.Matched, st.Steps
 		}
 		if rt.Matched {
-			rt.Action = ev.apply(r)
+			rt.Action = ev.apply(r, from+i)
 		}
 		ev.d.Trace.Rules = append(ev.d.Trace.Rules, rt)
 		if ev.terminal {
@@ -52,8 +82,9 @@ func (ev *evaluation) run(from int) {
 	}
 }
 
-// apply carries out a matching rule's actions and describes them.
-func (ev *evaluation) apply(r *rule) string {
+// apply carries out a matching rule's actions, in this order: forward,
+// then hold, reject or discard, then stop; and describes what it did.
+func (ev *evaluation) apply(r *rule, index int) string {
 	ev.d.Rules = append(ev.d.Rules, r.name)
 	var did []string
 	if len(r.forward) > 0 {
@@ -62,7 +93,17 @@ func (ev *evaluation) apply(r *rule) string {
 		ev.reasons = append(ev.reasons, fmt.Sprintf("rule %q forwards to %s", r.name, strings.Join(r.forward, ", ")))
 		ev.setOverrides(r)
 	}
-	if r.stop {
+	switch {
+	case r.hold:
+		ev.hold(r.name, index, fmt.Sprintf("rule %q holds it for moderation", r.name))
+		did = append(did, "hold")
+	case r.reject != nil:
+		ev.reject(r)
+		did = append(did, "reject")
+	case r.discard:
+		ev.discard(r)
+		did = append(did, "discard")
+	case r.stop:
 		ev.terminal = true
 		did = append(did, "stop")
 	}
@@ -70,6 +111,55 @@ func (ev *evaluation) apply(r *rule) string {
 		return "nothing"
 	}
 	return strings.Join(did, "; ")
+}
+
+// hold ends evaluation: the message waits for a moderator, who resumes the
+// rules after index.
+func (ev *evaluation) hold(rule string, index int, reason string) {
+	ev.terminal = true
+	ev.d.Action = Hold
+	ev.d.Held = &HoldInfo{Rule: rule, RuleIndex: index, Reason: reason, Moderators: ev.moderators(), Caucuses: slices.Clone(ev.chosen)}
+	ev.reasons = append(ev.reasons, reason)
+}
+
+// moderators are the bureau's and those of the caucuses chosen so far.
+func (ev *evaluation) moderators() []string {
+	mods := slices.Clone(ev.set.bureau.Moderators)
+	for _, id := range ev.chosen {
+		if c, ok := ev.set.Caucus(id); ok {
+			mods = append(mods, c.Moderators...)
+		}
+	}
+	slices.Sort(mods)
+	return slices.Compact(mods)
+}
+
+// reject ends evaluation and cancels earlier forwards; the notice goes back
+// only to an authorized member (no backscatter to forged senders).
+func (ev *evaluation) reject(r *rule) {
+	ev.terminal = true
+	ev.d.Action = Reject
+	text := renderNotice(r.reject, ev.msg, r.name)
+	ev.d.Reject = &RejectInfo{Rule: r.name, Notice: text}
+	ev.reasons = []string{fmt.Sprintf("rule %q rejects it", r.name)}
+	if ev.isAuthorized() {
+		ev.d.Notices = append(ev.d.Notices, Notice{To: ev.msg.From, Subject: "Not accepted: " + oneLine(ev.msg.Subject), Body: text})
+	}
+}
+
+// discard ends evaluation and cancels earlier forwards, silently.
+func (ev *evaluation) discard(r *rule) {
+	ev.terminal = true
+	ev.d.Action = Discard
+	ev.reasons = []string{fmt.Sprintf("rule %q discards it", r.name)}
+}
+
+func (ev *evaluation) isAuthorized() bool {
+	if ev.authorized == nil {
+		ok, _ := ev.set.authorize(ev.msg)
+		ev.authorized = &ok
+	}
+	return *ev.authorized
 }
 
 func (ev *evaluation) setOverrides(r *rule) {
@@ -90,20 +180,41 @@ func (ev *evaluation) add(ids ...string) {
 	}
 }
 
-// finish sets the action from what the rules chose, unless a rule already
-// set a final one.
+// finish sets the action from what was chosen, unless a rule set a final
+// one, and holds a message too big to forward.
 func (ev *evaluation) finish() {
 	d := ev.d
 	if d.Action == None && len(ev.chosen) > 0 {
 		d.Action = Forward
+		ev.checkSize()
 	}
 	if d.Action == Forward || d.Action == Hold {
 		d.Caucuses = ev.chosen
 	}
-	if len(ev.reasons) == 0 && d.Reason == "" {
-		d.Reason = "no rule matched"
-	}
-	if d.Reason == "" {
+	switch {
+	case len(ev.reasons) > 0:
 		d.Reason = strings.Join(ev.reasons, "; ")
+	case d.Reason == "":
+		d.Reason = "no rule or tag routes it"
 	}
+}
+
+// checkSize holds a message above max_message_size, with a notice to an
+// authorized sender; approval forwards it as decided.
+func (ev *evaluation) checkSize() {
+	limit := ev.set.forwarding.MaxMessageSize
+	if ev.resumed || limit <= 0 || ev.msg.Size <= limit {
+		return
+	}
+	reason := fmt.Sprintf("%d bytes is more than max_message_size (%d)", ev.msg.Size, limit)
+	ev.hold("", len(ev.set.rules)-1, reason)
+	if ev.isAuthorized() {
+		ev.d.Notices = append(ev.d.Notices, Notice{To: ev.msg.From, Subject: "Held: " + oneLine(ev.msg.Subject),
+			Body: "Your message is held for a moderator: " + reason + "."})
+	}
+}
+
+// oneLine keeps a header value on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -59,7 +59,10 @@ type Decision struct {
 	// NeverForwarded names the guard that stopped the message whatever the
 	// rules say (see [Guard]), "" when none did.
 	NeverForwarded Guard `json:"never_forwarded,omitempty"`
-	Trace          Trace `json:"trace"`
+	// ReplyToken is the token of the plus-address a Reply came to
+	// (LOCAL+TOKEN@DOMAIN of the account address).
+	ReplyToken string `json:"reply_token,omitempty"`
+	Trace      Trace  `json:"trace"`
 
 	Held   *HoldInfo   `json:"held,omitempty"`
 	Reject *RejectInfo `json:"reject,omitempty"`

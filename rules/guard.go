@@ -25,6 +25,9 @@ type guardCheck struct {
 var guardChecks = []guardCheck{
 	{GuardXLoop, "our X-Loop", ourXLoop},
 	{GuardListID, "our List-Id", ourListID},
+	{GuardForwardedBefore, "a Message-ID we forwarded", forwardedBefore},
+	{GuardDeliveryReport, "a delivery report", deliveryReport},
+	{GuardAutoReply, "an auto-reply", autoReply},
 }
 
 // guard runs the never-forwarded checks in order and returns the first that

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"os"
+	"text/template"
 
 	"caucusgate/internal/yamlfile"
 )
@@ -10,10 +11,19 @@ import (
 // Set is a compiled rules file: immutable once built, and safe for
 // concurrent use by any number of goroutines.
 type Set struct {
-	file     string
-	caucuses []Caucus
-	byID     map[string]int
-	rules    []*rule
+	file       string
+	caucuses   []Caucus
+	byID       map[string]int
+	fileIndex  map[string]int    // caucus id → index in the file's list
+	names      map[string]string // normalised id or tag → caucus id
+	rules      []*rule
+	bureau     Bureau
+	members    map[string]bool // bureau members, lower-cased
+	forwarding Forwarding
+	replies    Replies
+	tags       *tagParser
+	prints     map[string]string // rule name → canonical form, for Diff
+	cprints    map[string]string // caucus id → canonical form, for Diff
 }
 
 // rule is one compiled rule.
@@ -23,7 +33,7 @@ type rule struct {
 	when     cond // nil: matches every message
 	forward  []string
 	hold     bool
-	reject   *rejectSpec
+	reject   *template.Template // nil: the rule does not reject
 	discard  bool
 	stop     bool
 	schedule string

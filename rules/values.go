@@ -64,3 +64,14 @@ func (r *rejectSpec) UnmarshalText(b []byte) error {
 	}
 	return nil
 }
+
+// MarshalText writes the spec as it was read, for Diff's fingerprints.
+func (r rejectSpec) MarshalText() ([]byte, error) {
+	switch {
+	case !r.set:
+		return []byte("false"), nil
+	case r.notice == "":
+		return []byte("true"), nil
+	}
+	return []byte(r.notice), nil
+}

@@ -63,6 +63,7 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"run":     &runCommand{stdout: stdout, stderr: stderr},
 		"check":   &checkCommand{stdout: stdout, stderr: stderr},
 		"version": &versionCommand{stdout: stdout},
+		"demo":    &demoCommand{stdout: stdout, stderr: stderr},
 	}
 }
 
@@ -90,6 +91,7 @@ func printUsage(w io.Writer) {
 Usage:
   caucusgate run -config FILE [-once]   the daemon (or one pass with -once)
   caucusgate check -config FILE         validate config and rules
+  caucusgate demo                       the whole pipeline against in-process mail servers
   caucusgate version                    version and build information
 
 Run 'caucusgate COMMAND -h' for a command's flags.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
 )
 
 type runCommand struct{ stdout, stderr io.Writer }

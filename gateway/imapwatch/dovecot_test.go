@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,8 +108,8 @@ func TestDovecotAuthFailure(t *testing.T) {
 	}
 }
 
-// Losing dovecot-uidlist is how a Dovecot UIDVALIDITY reset happens in
-// practice (a restore, a migration): the new epoch asks for fingerprints.
+// A restore or a migration gives a Dovecot mailbox a new UIDVALIDITY: the
+// new epoch asks the store for fingerprints.
 func TestDovecotUIDValidityReset(t *testing.T) {
 	st := mailstack.Start(t, mailstack.Options{})
 	st.Append(t, bureau, "INBOX", invitation("a"))
@@ -118,10 +119,7 @@ func TestDovecotUIDValidityReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.StopDovecot(t)
-	uidlist := filepath.Join(st.Dir, "mail", bureau, "Maildir", "dovecot-uidlist")
-	if err := os.Remove(uidlist); err != nil {
-		t.Fatalf("remove %s: %v", uidlist, err)
-	}
+	bumpUIDValidity(t, filepath.Join(st.Dir, "mail", bureau, "Maildir"))
 	st.StartDovecot(t)
 	if err := s.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
@@ -132,5 +130,38 @@ func TestDovecotUIDValidityReset(t *testing.T) {
 	}
 	if last := batches[len(batches)-1]; last.UIDValidity != epochs[1].UIDValidity || subjectOf(last.Messages[0].Raw) != "a" {
 		t.Errorf("the message was not handed over again under the new UIDVALIDITY: %+v", last)
+	}
+}
+
+// bumpUIDValidity rewrites the V field of dovecot-uidlist and drops the
+// index that caches it, as a restore from backup would. Deleting the list
+// is not enough: Dovecot derives a new UIDVALIDITY from the clock, which
+// can give the same value within the same second.
+func bumpUIDValidity(t *testing.T, maildir string) {
+	t.Helper()
+	path := filepath.Join(maildir, "dovecot-uidlist")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rest, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(header)
+	for i, f := range fields {
+		if v, ok := strings.CutPrefix(f, "V"); ok {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				t.Fatalf("parse %s header %q: %v", path, header, err)
+			}
+			fields[i] = "V" + strconv.FormatUint(n+1, 10)
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(fields, " ")+"\n"+rest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	indexes, _ := filepath.Glob(filepath.Join(maildir, "dovecot.index*"))
+	for _, f := range indexes {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
