@@ -66,7 +66,9 @@ func passes(r authres.Result, method, domain string) bool {
 		if d == "" && r.Identifier != "" {
 			_, d, _ = strings.Cut(strings.ToLower(r.Identifier), "@")
 		}
-		return method == "dkim" && r.Value == authres.ResultPass && d != "" && (d == domain || strings.HasSuffix(domain, "."+d))
+		// A signing domain without a dot is a top-level domain: never aligned.
+		aligned := d == domain || strings.Contains(d, ".") && strings.HasSuffix(domain, "."+d)
+		return method == "dkim" && r.Value == authres.ResultPass && aligned
 	case *authres.DMARCResult:
 		return method == "dmarc" && r.Value == authres.ResultPass && strings.EqualFold(r.From, domain)
 	}

@@ -25,8 +25,8 @@ func Diff(old, new *Set) Summary {
 	var s Summary
 	s.RulesAdded, s.RulesRemoved, s.RulesChanged = diffPrints(old.prints, new.prints)
 	s.CaucusesAdded, s.CaucusesRemoved, s.CaucusesChanged = diffPrints(old.cprints, new.cprints)
-	s.OtherChanged = !slices.Equal(ruleNames(old), ruleNames(new)) && len(s.RulesAdded)+len(s.RulesRemoved) == 0 ||
-		!equalSettings(old, new)
+	reordered := len(s.RulesAdded)+len(s.RulesRemoved) == 0 && !slices.Equal(ruleNames(old), ruleNames(new))
+	s.OtherChanged = reordered || !equalSettings(old, new)
 	return s
 }
 

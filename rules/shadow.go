@@ -12,6 +12,12 @@ import (
 // conditions is one the later rule repeats, or an address glob that the later
 // rule's exact address falls under. Nested any/all/not are not compared.
 func (c *compiler) checkShadowed(rules []fileRule) {
+	for i := range rules {
+		if r := &rules[i]; stops(r) && len(leaves(r.When)) == 0 && leaves(r.When) != nil && i+1 < len(rules) {
+			c.warnf(yamlfile.Index("rules", i), "rule %q matches every message and stops evaluation: the %d rules after it never run", r.Name, len(rules)-i-1)
+			return
+		}
+	}
 	for li := range rules {
 		later := leaves(rules[li].When)
 		if later == nil {
@@ -19,7 +25,7 @@ func (c *compiler) checkShadowed(rules []fileRule) {
 		}
 		for ei := range rules[:li] {
 			e := &rules[ei]
-			if !(e.Stop || e.Reject.set || e.Discard) {
+			if !stops(e) {
 				continue
 			}
 			if earlier := leaves(e.When); earlier != nil && implies(later, earlier) {
@@ -28,6 +34,10 @@ func (c *compiler) checkShadowed(rules []fileRule) {
 			}
 		}
 	}
+}
+
+func stops(r *fileRule) bool {
+	return r.Stop || r.Reject.set || r.Discard
 }
 
 // leaves returns the top-level conditions of w, key to pattern, or nil when

@@ -16,8 +16,11 @@
 // dovecot-lmtpd and postfix. Tests call [Required] (or [Start], which calls
 // it) so that they skip unless CAUCUSGATE_E2E=1; scripts/e2e sets it.
 //
-// Both master processes run in the foreground as children of the test
-// binary with a parent-death signal (SIGTERM), so they stop even when the
-// test binary is killed; their pids are also written to DIR/pids, in case a
-// stack must be stopped by hand (kill $(cut -d' ' -f2 DIR/pids)).
+// Each server's master process runs in the foreground under a small
+// supervisor shell, in a process group of its own, as a child of the test
+// binary. The supervisor stops the whole group when the test binary dies,
+// even by SIGKILL (it watches a pipe the kernel closes then), so no server
+// outlives its test run. The supervisors' process group ids are written to
+// DIR/pids, should a stack ever have to be stopped by hand:
+// kill -TERM -- -PGID.
 package mailstack

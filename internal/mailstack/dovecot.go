@@ -136,7 +136,9 @@ func (s *Stack) stopDovecot() error {
 }
 
 // StopDovecot stops Dovecot (IMAP and LMTP); Postfix keeps running and
-// defers what it cannot deliver meanwhile.
+// defers what it cannot deliver meanwhile. A delivery in flight may have
+// been saved already when LMTP answers 421 to Postfix, which then delivers
+// it again: call WaitPostfixIdle first where a duplicate would matter.
 func (s *Stack) StopDovecot(t testing.TB) {
 	t.Helper()
 	s.mu.Lock()

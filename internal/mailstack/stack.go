@@ -64,27 +64,42 @@ func Start(t testing.TB, opts Options) *Stack {
 	if err := checkInstalled(); err != nil {
 		t.Fatalf("mailstack: %v", err)
 	}
+	s, err := startRetrying(t, opts)
+	if err != nil {
+		t.Fatalf("mailstack: %v", err)
+	}
+	t.Cleanup(func() { s.cleanup(t) })
+	return s
+}
+
+// startRetrying starts a stack, on fresh ports again when another process
+// took one of them between their choice and the servers' bind.
+func startRetrying(t testing.TB, opts Options) (*Stack, error) {
 	var err error
 	for range startAttempts {
 		var s *Stack
-		s, err = newStack(t, opts)
-		if err == nil {
-			err = s.start()
-		}
-		if err == nil {
-			t.Cleanup(func() { s.cleanup(t) })
-			return s
-		}
-		if s != nil {
-			s.stop()
-			err = fmt.Errorf("%w\n%s\n%s", err, s.logTail("dovecot.log"), s.logTail("postfix.log"))
+		if s, err = tryStart(t, opts); err == nil {
+			return s, nil
 		}
 		if !strings.Contains(err.Error(), "in use") {
 			break
 		}
 	}
-	t.Fatalf("mailstack: %v", err)
-	return nil
+	return nil, err
+}
+
+// tryStart starts a stack once; a failure carries the servers' logs, which
+// say why (and whether a port was in use).
+func tryStart(t testing.TB, opts Options) (*Stack, error) {
+	s, err := newStack(t, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.start(); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w\n%s\n%s", err, s.logTail("dovecot.log"), s.logTail("postfix.log"))
+	}
+	return s, nil
 }
 
 // newStack chooses ports and prepares the stack's directory.
@@ -170,7 +185,7 @@ func (s *Stack) cleanup(t testing.TB) {
 	}
 }
 
-// writePids records the running masters' pids in DIR/pids, for stopping a
+// writePids records the supervisors' process group ids in DIR/pids, for stopping a
 // stack by hand should a test binary die in a way that skips cleanup.
 func (s *Stack) writePids() {
 	var b strings.Builder

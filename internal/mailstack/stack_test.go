@@ -111,6 +111,9 @@ func TestRestartDovecotKeepsPorts(t *testing.T) {
 		t.Errorf("addresses changed from %s, %s to %s, %s", imapAddr, lmtpAddr, s.IMAPAddr, s.LMTPAddr)
 	}
 	s.WaitMessages(t, "bureau@example.org", 2, budget)
+	// The file is in the Maildir before LMTP has answered Postfix: stopping
+	// Dovecot now would make Postfix deliver it again.
+	s.WaitPostfixIdle(t, budget)
 	s.RestartDovecot(t)
 	if got := s.Flags(t, "bureau@example.org", "INBOX"); len(got) != 2 {
 		t.Errorf("after restart INBOX has %d messages over IMAP, want 2: %v", len(got), got)

@@ -104,11 +104,32 @@ func forwardFetchmail(t *testing.T, s *mailstack.Stack) error {
 	return nil
 }
 
-// forwardCaucusgate is where `caucusgate run -once` is timed: write its
-// config (account: s.IMAPAddr, bureau, s.Password, start: all; relay:
-// s.SMTPAddr; rules forwarding everything to caucus) and run the binary
-// built from ./cmd/caucusgate. Until that command exists it reports that
-// caucusgate was not measured.
+// forwardCaucusgate builds caucusgate and runs `caucusgate run -once`
+// against the stack with a rule forwarding everything to the caucus: the
+// same one-pass job fetchmail does, plus the store's bookkeeping.
 func forwardCaucusgate(t *testing.T, s *mailstack.Stack) error {
-	return fmt.Errorf("caucusgate run -once is not wired into this benchmark yet")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "caucusgate")
+	if out, err := exec.Command("go", "build", "-o", bin, "caucusgate/cmd/caucusgate").CombinedOutput(); err != nil {
+		return fmt.Errorf("build caucusgate: %w: %s", err, out)
+	}
+	config := fmt.Sprintf("store: caucusgate.db\n"+
+		"accounts:\n  - name: bureau\n    imap: imap://%s\n    username: %s\n    password_env: BENCH_PASSWORD\n"+
+		"    address: %s\n    start: all\n"+
+		"relay:\n  url: smtp://%s\n  hostname: gateway.example.org\n"+
+		"rules: rules.yaml\n", s.IMAPAddr, bureau, bureau, s.SMTPAddr)
+	rules := fmt.Sprintf("caucuses:\n  - id: gender\n    name: Gender Caucus\n    address: %s\n"+
+		"rules:\n  - name: everything\n    when: {from: \"*\"}\n    forward: [gender]\n", caucus)
+	if err := os.WriteFile(filepath.Join(dir, "caucusgate.yaml"), []byte(config), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o600); err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, "run", "-once", "-config", filepath.Join(dir, "caucusgate.yaml"))
+	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("caucusgate run -once: %w: %s", err, out)
+	}
+	return nil
 }
