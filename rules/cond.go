@@ -2,12 +2,11 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 )
 
 // cond is one compiled condition of a `when` block.
 type cond interface {
-	eval(m *Message) Step
+	eval(x *input) Step
 }
 
 // allOf matches when every condition matches; it stops at the first that
@@ -17,10 +16,10 @@ type allOf struct {
 	conds []cond
 }
 
-func (a allOf) eval(m *Message) Step {
+func (a allOf) eval(x *input) Step {
 	st := Step{What: a.what, Matched: true, Steps: make([]Step, 0, len(a.conds))}
 	for _, c := range a.conds {
-		sub := c.eval(m)
+		sub := c.eval(x)
 		st.Steps = append(st.Steps, sub)
 		if !sub.Matched {
 			st.Matched = false
@@ -35,10 +34,10 @@ type anyOf struct {
 	conds []cond
 }
 
-func (a anyOf) eval(m *Message) Step {
+func (a anyOf) eval(x *input) Step {
 	st := Step{What: "any", Steps: make([]Step, 0, len(a.conds))}
 	for _, c := range a.conds {
-		sub := c.eval(m)
+		sub := c.eval(x)
 		st.Steps = append(st.Steps, sub)
 		if sub.Matched {
 			st.Matched = true
@@ -52,8 +51,8 @@ type notOf struct {
 	inner cond
 }
 
-func (n notOf) eval(m *Message) Step {
-	sub := n.inner.eval(m)
+func (n notOf) eval(x *input) Step {
+	sub := n.inner.eval(x)
 	return Step{What: "not", Matched: !sub.Matched, Steps: []Step{sub}}
 }
 
@@ -65,29 +64,20 @@ type addressCond struct {
 	glob  glob
 }
 
-func (c addressCond) eval(m *Message) Step {
-	values := c.field(m)
+func (c addressCond) eval(x *input) Step {
+	values := c.field(x.m)
 	for _, v := range values {
 		if c.glob.match(v) {
-			return Step{What: c.what, Matched: true, Why: fmt.Sprintf("%q matches", v)}
+			return Step{What: c.what, Matched: true, Why: v + " matches"}
 		}
 	}
 	if len(values) == 0 {
 		return Step{What: c.what, Why: "no address"}
 	}
-	return Step{What: c.what, Why: fmt.Sprintf("%s does not match", quoteList(values))}
-}
-
-func quoteList(values []string) string {
-	const most = 3
-	q := make([]string, 0, min(len(values), most))
-	for _, v := range values[:min(len(values), most)] {
-		q = append(q, fmt.Sprintf("%q", v))
+	if len(values) == 1 {
+		return Step{What: c.what, Why: values[0] + " does not match"}
 	}
-	if len(values) > most {
-		q = append(q, fmt.Sprintf("and %d more", len(values)-most))
-	}
-	return strings.Join(q, ", ")
+	return Step{What: c.what, Why: fmt.Sprintf("none of %d addresses matches", len(values))}
 }
 
 func fromField(m *Message) []string { return nonEmpty(m.From) }

@@ -16,19 +16,19 @@ func (s *Set) Decide(m *Message, env Env) Decision {
 	if g != "" {
 		d.NeverForwarded = g
 		d.Reason = "never forwarded: " + why
-		return d
+		return d.withLists()
 	}
 	if token, ok := replyToken(m, env); ok {
 		d.Action, d.ReplyToken = Reply, token
 		d.Reason = "a reply to a forwarded copy (token " + token + ")"
-		return d
+		return d.withLists()
 	}
 	ev := s.newEvaluation(m, &d)
 	if ev.tags() {
 		ev.run(0)
 	}
 	ev.finish()
-	return d
+	return d.withLists()
 }
 
 // Resume goes on with a held message a moderator approved: the rules after
@@ -45,17 +45,18 @@ func (s *Set) Resume(m *Message, env Env, held HoldInfo) Decision {
 		ev.run(max(0, held.RuleIndex+1))
 	}
 	ev.finish()
-	return d
+	return d.withLists()
 }
 
 func (s *Set) newEvaluation(m *Message, d *Decision) *evaluation {
-	return &evaluation{set: s, msg: m, d: d}
+	return &evaluation{set: s, msg: m, d: d, in: &input{m: m}}
 }
 
 // evaluation is one pass of the rules over a message.
 type evaluation struct {
 	set        *Set
 	msg        *Message
+	in         *input
 	d          *Decision
 	chosen     []string // caucus ids, sorted, each once
 	reasons    []string
@@ -66,10 +67,13 @@ type evaluation struct {
 
 // run evaluates the rules from index from on, until one ends evaluation.
 func (ev *evaluation) run(from int) {
+	if ev.d.Trace.Rules == nil {
+		ev.d.Trace.Rules = make([]RuleTrace, 0, len(ev.set.rules)-from)
+	}
 	for i, r := range ev.set.rules[from:] {
 		rt := RuleTrace{Rule: r.name, Matched: true}
 		if r.when != nil {
-			st := r.when.eval(ev.msg)
+			st := r.when.eval(ev.in)
 			rt.Matched, rt.Steps = st.Matched, st.Steps
 		}
 		if rt.Matched {
@@ -212,6 +216,18 @@ func (ev *evaluation) checkSize() {
 		ev.d.Notices = append(ev.d.Notices, Notice{To: ev.msg.From, Subject: "Held: " + oneLine(ev.msg.Subject),
 			Body: "Your message is held for a moderator: " + reason + "."})
 	}
+}
+
+// withLists makes the list fields empty rather than nil, so that JSON has
+// "caucuses": [] as the CONTRACT's readers expect, never null.
+func (d Decision) withLists() Decision {
+	if d.Caucuses == nil {
+		d.Caucuses = []string{}
+	}
+	if d.Rules == nil {
+		d.Rules = []string{}
+	}
+	return d
 }
 
 // oneLine keeps a header value on one line.

@@ -163,3 +163,20 @@ func TestCaucusDirectory(t *testing.T) {
 		t.Error("Caucuses() exposes the set's own slice")
 	}
 }
+
+func TestDecisionJSONLists(t *testing.T) {
+	set := mustParse(t, basicRules)
+	for _, m := range []*Message{
+		{From: "x@y.org"},
+		{From: "x@y.org", Header: map[string][]string{"X-Loop": {"bureau@example.org"}}},
+		{From: "x@y.org", To: []string{"bureau+t@example.org"}},
+	} {
+		b, err := json.Marshal(set.Decide(m, testEnv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"caucuses":[]`) || !strings.Contains(string(b), `"rules":[]`) {
+			t.Errorf("JSON lists not empty arrays: %s", b)
+		}
+	}
+}

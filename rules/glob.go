@@ -12,7 +12,21 @@ import (
 type glob struct {
 	text string
 	re   *regexp.Regexp
+	// The common shapes skip the regexp: exact ("a@b.org"), suffix
+	// ("*@b.org"), prefix ("news@*"); set for ASCII patterns only, where
+	// byte-wise folding agrees with regexp's (?i).
+	kind  globKind
+	fixed string
 }
+
+type globKind int
+
+const (
+	globRegexp globKind = iota
+	globExact
+	globSuffix
+	globPrefix
+)
 
 func compileGlob(pattern string) (glob, error) {
 	if strings.ContainsAny(pattern, "\r\n") {
@@ -31,10 +45,38 @@ func compileGlob(pattern string) (glob, error) {
 		}
 	}
 	b.WriteString("$")
-	return glob{text: pattern, re: regexp.MustCompile(b.String())}, nil
+	g := glob{text: pattern, re: regexp.MustCompile(b.String())}
+	g.kind, g.fixed = globShape(pattern)
+	return g, nil
+}
+
+func globShape(p string) (globKind, string) {
+	if !isPlainASCII(p) || strings.ContainsRune(p, '?') {
+		return globRegexp, ""
+	}
+	switch n := strings.Count(p, "*"); {
+	case n == 0:
+		return globExact, p
+	case n == 1 && strings.HasPrefix(p, "*"):
+		return globSuffix, p[1:]
+	case n == 1 && strings.HasSuffix(p, "*"):
+		return globPrefix, p[:len(p)-1]
+	}
+	return globRegexp, ""
 }
 
 func (g glob) match(s string) bool {
+	if g.kind == globRegexp || hasFoldSpecial(s) {
+		return g.re.MatchString(s)
+	}
+	switch g.kind {
+	case globExact:
+		return strings.EqualFold(s, g.fixed)
+	case globSuffix:
+		return len(s) >= len(g.fixed) && strings.EqualFold(s[len(s)-len(g.fixed):], g.fixed)
+	case globPrefix:
+		return len(s) >= len(g.fixed) && strings.EqualFold(s[:len(g.fixed)], g.fixed)
+	}
 	return g.re.MatchString(s)
 }
 

@@ -11,17 +11,17 @@ type listIDCond struct {
 	glob glob
 }
 
-func (c listIDCond) eval(m *Message) Step {
-	values := m.header("List-Id")
+func (c listIDCond) eval(x *input) Step {
+	values := x.m.header("List-Id")
 	for _, v := range values {
 		if id := listID(v); c.glob.match(id) {
-			return Step{What: c.what, Matched: true, Why: fmt.Sprintf("%q matches", id)}
+			return Step{What: c.what, Matched: true, Why: id + " matches"}
 		}
 	}
 	if len(values) == 0 {
 		return Step{What: c.what, Why: "no List-Id"}
 	}
-	return Step{What: c.what, Why: fmt.Sprintf("%q does not match", listID(values[0]))}
+	return Step{What: c.what, Why: listID(values[0]) + " does not match"}
 }
 
 func (c *compiler) listIDCond(path, pattern string) (cond, bool) {
@@ -42,7 +42,8 @@ type attachmentCond struct {
 	glob   glob
 }
 
-func (c attachmentCond) eval(m *Message) Step {
+func (c attachmentCond) eval(x *input) Step {
+	m := x.m
 	for _, a := range m.Attachments {
 		v := a.Filename
 		if c.byType {
@@ -73,7 +74,8 @@ type sizeCond struct {
 	bound   int64
 }
 
-func (c sizeCond) eval(m *Message) Step {
+func (c sizeCond) eval(x *input) Step {
+	m := x.m
 	ok := m.Size > c.bound || (c.orEqual && m.Size == c.bound)
 	if !c.greater {
 		ok = m.Size < c.bound || (c.orEqual && m.Size == c.bound)

@@ -1,38 +1,190 @@
 package rules
 
 import (
-	"fmt"
 	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
 )
 
-// textCond matches a text field against a Go regular expression, unanchored.
-type textCond struct {
-	what  string
-	field func(*Message) []string
-	re    *regexp.Regexp
+// input is the message under evaluation, with the lower-cased text fields
+// that case-insensitive literal conditions share, computed once.
+type input struct {
+	m     *Message
+	lower map[string]loweredField
 }
 
-func (c textCond) eval(m *Message) Step {
-	values := c.field(m)
-	for _, v := range values {
-		if loc := c.re.FindStringIndex(v); loc != nil {
-			return Step{What: c.what, Matched: true, Why: fmt.Sprintf("matched %q", clip(v[loc[0]:loc[1]]))}
+// loweredField is a field's values in lower case, and whether any holds a
+// rune that only regexp folds right (see foldSpecials).
+type loweredField struct {
+	values  []string
+	special bool
+}
+
+func (x *input) lowered(key string, values []string) loweredField {
+	if l, ok := x.lower[key]; ok {
+		return l
+	}
+	if x.lower == nil {
+		x.lower = map[string]loweredField{}
+	}
+	l := loweredField{values: make([]string, len(values))}
+	for i, v := range values {
+		l.values[i] = strings.ToLower(v)
+		l.special = l.special || hasFoldSpecial(v)
+	}
+	x.lower[key] = l
+	return l
+}
+
+// textCond matches a text field against a Go regular expression, unanchored.
+// An expression that is only literals ("(?i)invitation|consultation") is
+// matched with substring search instead, which is many times faster on
+// bodies and gives the same answers.
+type textCond struct {
+	what  string
+	key   string // names the field for input's cache
+	field func(*Message) []string
+	re    *regexp.Regexp
+	lits  []string // non-nil: the expression is these literals
+	fold  bool     // lits are lower case, to find in lower-cased text
+	// need is a literal every match contains (lower case when needFold):
+	// text without it is skipped without running the regexp.
+	need     string
+	needFold bool
+}
+
+func (c textCond) eval(x *input) Step {
+	values := c.field(x.m)
+	for i := range values {
+		if found, ok := c.find(x, values, i); ok {
+			return Step{What: c.what, Matched: true, Why: "matched " + strconv.Quote(clip(found))}
 		}
 	}
 	if len(values) == 0 {
 		return Step{What: c.what, Why: "absent"}
 	}
-	return Step{What: c.what, Why: fmt.Sprintf("no match in %q", clip(values[0]))}
+	// The text is in the stored message: repeating it in every failed
+	// step would cost more than the whole evaluation.
+	return Step{What: c.what, Why: "no match"}
 }
 
-// clip shortens s for a trace line.
+// find looks in values[i] and returns what matched.
+func (c textCond) find(x *input, values []string, i int) (string, bool) {
+	v := values[i]
+	if c.lits == nil && c.need == "" {
+		return c.findRegexp(v)
+	}
+	hay := v
+	if c.fold || c.needFold {
+		l := x.lowered(c.key, values)
+		if l.special {
+			return c.findRegexp(v)
+		}
+		hay = l.values[i]
+	} else if hasFoldSpecial(v) {
+		return c.findRegexp(v)
+	}
+	if c.lits == nil {
+		// need is only a prefilter: the regexp decides.
+		if !strings.Contains(hay, c.need) {
+			return "", false
+		}
+		return c.findRegexp(v)
+	}
+	for _, lit := range c.lits {
+		if strings.Contains(hay, lit) {
+			return lit, true
+		}
+	}
+	return "", false
+}
+
+func (c textCond) findRegexp(v string) (string, bool) {
+	loc := c.re.FindStringIndex(v)
+	if loc == nil {
+		return "", false
+	}
+	return v[loc[0]:loc[1]], true
+}
+
+// foldSpecials are the non-ASCII runes that case-fold to ASCII letters
+// (Kelvin sign, long s): text holding them takes the regexp path, so that
+// the literal path never disagrees with regexp's (?i).
+const foldSpecials = "\u212A\u017F"
+
+func hasFoldSpecial(s string) bool {
+	return !isPlainASCII(s) && strings.ContainsAny(s, foldSpecials)
+}
+
+// literalsOf returns the literals an expression is an alternation of, and
+// whether they are case-insensitive; ok is false for anything else, or for
+// literals that are not ASCII.
+func literalsOf(expr string) (lits []string, fold, ok bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil, false, false
+	}
+	re = re.Simplify()
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		subs = re.Sub
+	}
+	for i, s := range subs {
+		if s.Op != syntax.OpLiteral {
+			return nil, false, false
+		}
+		f := s.Flags&syntax.FoldCase != 0
+		if i > 0 && f != fold {
+			return nil, false, false
+		}
+		fold = f
+		lit := string(s.Rune)
+		if !isPlainASCII(lit) {
+			return nil, false, false
+		}
+		if fold {
+			lit = strings.ToLower(lit)
+		}
+		lits = append(lits, lit)
+	}
+	return lits, fold, true
+}
+
+// requiredLiteral returns the longest ASCII literal that an expression
+// concatenates at its top level, which every match must contain.
+func requiredLiteral(expr string) (lit string, fold bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat {
+		return "", false
+	}
+	for _, s := range re.Sub {
+		l := string(s.Rune)
+		if s.Op == syntax.OpLiteral && isPlainASCII(l) && len(l) > len(lit) {
+			lit, fold = l, s.Flags&syntax.FoldCase != 0
+		}
+	}
+	if fold {
+		lit = strings.ToLower(lit)
+	}
+	return lit, fold
+}
+
+// clip shortens s for a trace line, without converting all of it.
 func clip(s string) string {
 	const most = 80
-	r := []rune(s)
-	if len(r) <= most {
-		return s
+	n := 0
+	for i := range s {
+		if n == most {
+			return s[:i] + "…"
+		}
+		n++
 	}
-	return string(r[:most]) + "…"
+	return s
 }
 
 func subjectField(m *Message) []string { return []string{m.Subject} }

@@ -90,12 +90,26 @@ func (c *compiler) addressCond(path, key, pattern string, field func(*Message) [
 }
 
 func (c *compiler) textCond(path, key, expr string, field func(*Message) []string) (cond, bool) {
-	re, err := regexp.Compile(expr)
+	tc, err := newTextCond(key, expr, field)
 	if err != nil {
 		c.errorf(path, "bad regular expression %q: %v", expr, regexpProblem(err))
 		return nil, false
 	}
-	return textCond{what: fmt.Sprintf("%s =~ %q", key, expr), field: field, re: re}, true
+	return tc, true
+}
+
+func newTextCond(key, expr string, field func(*Message) []string) (textCond, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return textCond{}, err
+	}
+	tc := textCond{what: fmt.Sprintf("%s =~ %q", key, expr), key: key, field: field, re: re}
+	if lits, fold, ok := literalsOf(expr); ok {
+		tc.lits, tc.fold = lits, fold
+	} else {
+		tc.need, tc.needFold = requiredLiteral(expr)
+	}
+	return tc, nil
 }
 
 // regexpProblem returns what regexp says is wrong, without its repeated

@@ -293,3 +293,37 @@ func TestE2EDovecotRestartWhileIdling(t *testing.T) {
 		t.Fatalf("after the restart: copies %v, want e2e-2 once", got)
 	}
 }
+
+// TestE2EReplayLeavesDovecotMailboxUnchanged runs replay against Dovecot:
+// the decisions come out, and the mailbox's messages and flags are as they
+// were.
+func TestE2EReplayLeavesDovecotMailboxUnchanged(t *testing.T) {
+	mailstack.Required(t)
+	stack := mailstack.Start(t, mailstack.Options{Users: []string{"bureau@example.org"}})
+	for i := range 5 {
+		stack.Append(t, "bureau@example.org", "INBOX", e2eInvitation(i))
+	}
+	before := stack.Flags(t, "bureau@example.org", "INBOX")
+	config := writeConfig(t, stack, queuetest.SQLite(t))
+	cmd := caucusgateCmd(t, "replay", "-config", config, "-account", "bureau", "-since", "0", "-json")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("replay printed %d lines, want 5:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		if !strings.Contains(l, `"decision":"forward"`) || !strings.Contains(l, `"caucuses":["education","gender"]`) {
+			t.Errorf("replay line %s", l)
+		}
+	}
+	after := stack.Flags(t, "bureau@example.org", "INBOX")
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("flags changed by replay:\nbefore %v\nafter  %v", before, after)
+	}
+	if n := len(stack.Messages(t, "gender@example.org")); n != 0 {
+		t.Errorf("replay forwarded %d messages", n)
+	}
+}

@@ -64,6 +64,8 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"check":   &checkCommand{stdout: stdout, stderr: stderr},
 		"version": &versionCommand{stdout: stdout},
 		"demo":    &demoCommand{stdout: stdout, stderr: stderr},
+		"test":    &testCommand{stdout: stdout, stderr: stderr},
+		"replay":  &replayCommand{stdout: stdout, stderr: stderr},
 	}
 }
 
@@ -91,6 +93,10 @@ func printUsage(w io.Writer) {
 Usage:
   caucusgate run -config FILE [-once]   the daemon (or one pass with -once)
   caucusgate check -config FILE         validate config and rules
+  caucusgate test -config FILE [-json] MSG.eml...
+                                        what the rules would do with each message, and why
+  caucusgate replay -config FILE -account NAME [-mailbox INBOX] [-since 720h] [-json] [-rules NEW.yaml]
+                                        the rules over mail already in a mailbox, read-only
   caucusgate demo                       the whole pipeline against in-process mail servers
   caucusgate version                    version and build information
 
@@ -105,16 +111,25 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; a flag mistake is a usage error (already printed).
+// parseFlags parses args, which must hold flags only; a flag mistake is a
+// usage error (already printed by the flag set).
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsAndArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// parseFlagsAndArgs parses flags followed by arguments (fs.Args).
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return &usageError{errors.New("")}
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }

@@ -126,6 +126,14 @@ func setDefault[T comparable](v *T, def T) {
 }
 
 func (c *Config) validate() error {
+	if c.Sink == nil {
+		return errors.New("no sink")
+	}
+	return c.validateReader()
+}
+
+// validateReader checks what reading a mailbox needs: Scan reads with no Sink.
+func (c *Config) validateReader() error {
 	if c.URL == nil {
 		return errors.New("no IMAP URL")
 	}
@@ -134,9 +142,6 @@ func (c *Config) validate() error {
 	}
 	if c.URL.Hostname() == "" {
 		return errors.New("IMAP URL has no host")
-	}
-	if c.Sink == nil {
-		return errors.New("no sink")
 	}
 	if c.Token == nil && c.Username == "" {
 		return errors.New("no username")

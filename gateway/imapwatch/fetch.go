@@ -54,8 +54,12 @@ func (ss *session) newMessages() ([]meta, error) {
 			metas = append(metas, meta{uid: uint32(b.UID), size: b.RFC822Size, date: b.InternalDate})
 		}
 	}
-	slices.SortFunc(metas, func(a, b meta) int { return cmp.Compare(a.uid, b.uid) })
+	sortMetas(metas)
 	return metas, nil
+}
+
+func sortMetas(metas []meta) {
+	slices.SortFunc(metas, func(a, b meta) int { return cmp.Compare(a.uid, b.uid) })
 }
 
 // process fetches one batch, has the Sink commit it, then acknowledges it.

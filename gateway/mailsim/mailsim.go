@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-smtp"
@@ -206,3 +207,34 @@ type discardLogger struct{}
 
 func (discardLogger) Printf(string, ...any) {}
 func (discardLogger) Println(...any)        {}
+
+// Flags returns the flags of every message in a user's mailbox, by UID,
+// read over IMAP with EXAMINE, which changes nothing.
+func (w *World) Flags(user, mailbox string) (map[uint32][]string, error) {
+	c, err := imapclient.DialInsecure(w.IMAPAddr, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if err := c.Login(user, Password).Wait(); err != nil {
+		return nil, err
+	}
+	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return nil, err
+	}
+	var all imap.UIDSet
+	all.AddRange(1, 0)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true}).Collect()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint32][]string, len(msgs))
+	for _, m := range msgs {
+		fs := []string{}
+		for _, f := range m.Flags {
+			fs = append(fs, string(f))
+		}
+		out[uint32(m.UID)] = fs
+	}
+	return out, nil
+}
