@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
@@ -16,6 +17,7 @@ import (
 // queue's Deliverer: the queue records the attempt before calling it and the
 // "sent" record after it returns nil.
 type deliverer struct {
+	now    func() time.Time
 	relay  *smtprelay.Relay
 	log    *slog.Logger
 	events *events
@@ -24,11 +26,11 @@ type deliverer struct {
 var _ queue.Deliverer = (*deliverer)(nil)
 
 func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Reader) error {
-	var spec forwardSpec
+	var spec deliverySpec
 	if err := json.Unmarshal(job.Spec, &spec); err != nil {
 		return queue.Permanent(fmt.Errorf("decode delivery %d: %w", job.ID, err))
 	}
-	err := d.send(ctx, job, spec, raw)
+	err := d.send(ctx, job, d.composer(spec, job), raw)
 	d.logAttempt(job, err)
 	d.events.attempted(err)
 	return classify(err)
@@ -36,11 +38,11 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 
 // send streams the composed copy into the relay's DATA: memory stays bounded
 // whatever the message's size.
-func (d *deliverer) send(ctx context.Context, job queue.Delivery, spec forwardSpec, raw io.Reader) error {
+func (d *deliverer) send(ctx context.Context, job queue.Delivery, compose composeFunc, raw io.Reader) error {
 	pr, pw := io.Pipe()
 	composed := make(chan error, 1)
 	go func() {
-		err := composeResend(pw, spec, raw)
+		err := compose(pw, raw)
 		pw.CloseWithError(err)
 		composed <- err
 	}()
@@ -53,6 +55,23 @@ func (d *deliverer) send(ctx context.Context, job queue.Delivery, spec forwardSp
 		return err
 	}
 	return rejectedError(res)
+}
+
+// composeFunc writes a delivery's message, reading the original from raw.
+type composeFunc func(w io.Writer, raw io.Reader) error
+
+func (d *deliverer) composer(spec deliverySpec, job queue.Delivery) composeFunc {
+	switch {
+	case spec.Notice != nil:
+		return func(w io.Writer, _ io.Reader) error {
+			return writeNotice(w, *spec.Notice, d.now())
+		}
+	case spec.Forward != nil:
+		return func(w io.Writer, raw io.Reader) error { return composeResend(w, *spec.Forward, raw) }
+	}
+	return func(io.Writer, io.Reader) error {
+		return fmt.Errorf("delivery %d: its spec names nothing to send", job.ID)
+	}
 }
 
 // rejectedError reports recipients the relay refused while it accepted

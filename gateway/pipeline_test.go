@@ -35,6 +35,8 @@ caucuses:
     name: Education Caucus
     address: caucus-education@lists.example.net
     tags: [education]
+bureau:
+  members: [alice@bureau.example.org]
 rules:
   - name: itu-invitations
     when: {from: "*@itu.int", subject: "(?i)invitation|consultation"}
@@ -250,5 +252,42 @@ func TestPipelineRetriesTemporaryAndFailsPermanentOnly(t *testing.T) {
 	}
 	if attempts["caucus-gender@lists.example.net"] != 1 {
 		t.Errorf("gender attempts %d, want 1: a 550 is final", attempts["caucus-gender@lists.example.net"])
+	}
+}
+
+func TestPipelineTagRoutesAndNoticesUnknownName(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	raw := "From: Alice <alice@bureau.example.org>\r\nTo: bureau@example.org\r\n" +
+		"Subject: Fwd: [caucus: gender, educaton] Regional consultation\r\nMessage-ID: <tagged@bureau.example.org>\r\n\r\nPlease look.\r\n"
+	if err := p.world.Append("bureau@example.org", "INBOX", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.runOnce(); s.Delivered != 2 {
+		t.Fatalf("summary %+v: want the gender copy and one notice", s)
+	}
+	var copy, notice *mailsim.Received
+	for _, r := range p.world.Received() {
+		switch r.To[0] {
+		case "caucus-gender@lists.example.net":
+			copy = &r
+		case "alice@bureau.example.org":
+			notice = &r
+		default:
+			t.Errorf("unexpected delivery to %v", r.To)
+		}
+	}
+	if copy == nil || notice == nil {
+		t.Fatalf("copy %v, notice %v", copy != nil, notice != nil)
+	}
+	ch := readHeader(t, copy.Data)
+	if subject, _ := ch.Subject(); subject != "Fwd: Regional consultation" {
+		t.Errorf("forwarded subject %q: the tag must be removed", subject)
+	}
+	nh := readHeader(t, notice.Data)
+	if nh.Get("Auto-Submitted") != "auto-replied" || notice.From != "" {
+		t.Errorf("notice: Auto-Submitted %q, envelope sender %q; want auto-replied and null", nh.Get("Auto-Submitted"), notice.From)
+	}
+	if !bytes.Contains(notice.Data, []byte("educaton")) || !bytes.Contains(notice.Data, []byte("education")) {
+		t.Errorf("notice does not name the unknown name and its closest match:\n%s", notice.Data)
 	}
 }

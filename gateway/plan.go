@@ -14,17 +14,17 @@ import (
 // one per roster member, each person once even when several of the matched
 // caucuses list them, and never the gateway's own address (a loop).
 func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account) []queue.NewDelivery {
+	out := planNotices(d, msg, acct)
 	if d.Action != rules.Forward {
-		return nil
+		return out
 	}
-	var out []queue.NewDelivery
 	seen := map[string]bool{strings.ToLower(acct.Address): true}
 	for _, id := range d.Caucuses {
 		c, ok := set.Caucus(id)
 		if !ok {
 			continue
 		}
-		spec := specFor(c, msg, acct)
+		spec := deliverySpec{Forward: specFor(set, c, msg, acct)}
 		for _, rcpt := range recipientsOf(c) {
 			key := strings.ToLower(rcpt)
 			if seen[key] {
@@ -49,13 +49,25 @@ func recipientsOf(c rules.Caucus) []string {
 	return c.Members
 }
 
-func specFor(c rules.Caucus, msg *inbound, acct Account) forwardSpec {
-	spec := forwardSpec{
-		Mode:        "resend",
-		Caucus:      c.ID,
-		CaucusName:  c.Name,
-		Account:     acct.Address,
-		RewriteFrom: true, // from_rewrite: always, the default
+// deliverySpec is what a delivery job sends: a forwarded copy, or a notice
+// caucusgate writes itself. It is stored as JSON with the delivery.
+type deliverySpec struct {
+	Forward *forwardSpec `json:"forward,omitempty"`
+	Notice  *noticeSpec  `json:"notice,omitempty"`
+}
+
+func specFor(set *rules.Set, c rules.Caucus, msg *inbound, acct Account) *forwardSpec {
+	spec := &forwardSpec{
+		Mode:       "resend",
+		Caucus:     c.ID,
+		CaucusName: c.Name,
+		Account:    acct.Address,
+		// dmarc rewrites too until DMARC lookups are wired: a failed
+		// lookup means rewrite, and a needless rewrite loses nothing.
+		RewriteFrom: set.Forwarding().FromRewrite != "never",
+	}
+	if stripped := set.StripTag(msg.Facts.Subject); stripped != msg.Facts.Subject {
+		spec.Subject = stripped
 	}
 	if msg.MessageID == "" {
 		spec.MessageID = generatedMessageID(msg.Fingerprint, acct.Address)

@@ -1,16 +1,37 @@
 package gateway
 
 import (
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"caucusgate/rules"
 )
 
-// RulesHolder holds the rule set in force. A reload swaps it atomically; a
-// batch in progress keeps the set it started with.
+// RulesHolder holds the rule set in force and the state of its file. A
+// reload swaps the set atomically; a batch in progress keeps the set it
+// started with. A bad edit leaves the set in force and is remembered, so
+// that the admin page and the logs can say why.
 type RulesHolder struct {
 	current atomic.Pointer[rules.Set]
+
+	mu     sync.Mutex
+	status RulesStatus
 }
+
+// RulesStatus is what admins see of the rules file.
+type RulesStatus struct {
+	File     string
+	Version  string    // of the set in force: a hash of the file it came from
+	LoadedAt time.Time // when the set in force was loaded
+	// FailedAt and Problems describe the last load that failed, when it is
+	// more recent than LoadedAt: the set in force is then an older one.
+	FailedAt time.Time
+	Problems []string // FILE:LINE:COLUMN: message
+}
+
+// OK reports whether the file's current content is what is in force.
+func (s RulesStatus) OK() bool { return s.FailedAt.IsZero() || s.FailedAt.Before(s.LoadedAt) }
 
 // NewRulesHolder holds set.
 func NewRulesHolder(set *rules.Set) *RulesHolder {
@@ -24,3 +45,27 @@ func (h *RulesHolder) Current() *rules.Set { return h.current.Load() }
 
 // Replace puts set in force.
 func (h *RulesHolder) Replace(set *rules.Set) { h.current.Store(set) }
+
+// Loaded puts set, read from file at version, in force.
+func (h *RulesHolder) Loaded(set *rules.Set, file, version string, at time.Time) {
+	h.current.Store(set)
+	h.mu.Lock()
+	h.status.File, h.status.Version, h.status.LoadedAt = file, version, at
+	h.mu.Unlock()
+}
+
+// Failed records a load of file that failed; the set in force stays.
+func (h *RulesHolder) Failed(file string, problems []string, at time.Time) {
+	h.mu.Lock()
+	h.status.File, h.status.FailedAt, h.status.Problems = file, at, problems
+	h.mu.Unlock()
+}
+
+// Status returns the state of the rules file.
+func (h *RulesHolder) Status() RulesStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.status
+	s.Problems = append([]string(nil), s.Problems...)
+	return s
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 type runCommand struct{ stdout, stderr io.Writer }
@@ -37,8 +38,12 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if *once {
 		return c.runOnce(ctx, d, log)
 	}
-	stopReload := d.reloadOnSIGHUP(ctx)
-	defer stopReload()
+	reloader := &rulesReloader{path: d.cfg.rulesPath, holder: d.rules, log: log, now: time.Now}
+	if err := reloader.watch(ctx); err != nil {
+		log.Warn("rules file not watched; reload with SIGHUP", "file", d.cfg.rulesPath, "error", err)
+	}
+	stopHUP := reloadOnSIGHUP(ctx, reloader)
+	defer stopHUP()
 	log.Info("caucusgate started", "store", d.storeKind, "accounts", len(cfg.file.Accounts))
 	err = d.gateway.Run(ctx)
 	log.Info("caucusgate stopped")
@@ -53,7 +58,7 @@ func (c *runCommand) runOnce(ctx context.Context, d *daemon, log *slog.Logger) e
 
 // reloadOnSIGHUP reloads the rules file when the process gets SIGHUP; a bad
 // file keeps the rules in force.
-func (d *daemon) reloadOnSIGHUP(ctx context.Context) (stop func()) {
+func reloadOnSIGHUP(ctx context.Context, r *rulesReloader) (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -65,7 +70,7 @@ func (d *daemon) reloadOnSIGHUP(ctx context.Context) (stop func()) {
 			case <-done:
 				return
 			case <-ch:
-				d.reloadRules()
+				r.reload("SIGHUP")
 			}
 		}
 	}()

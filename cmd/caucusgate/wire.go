@@ -40,6 +40,9 @@ func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, er
 		store.Close()
 		return nil, err
 	}
+	if src, err := os.ReadFile(cfg.rulesPath); err == nil {
+		gcfg.Rules.Loaded(cfg.rules, cfg.rulesPath, rulesVersion(src), time.Now())
+	}
 	return &daemon{cfg: cfg, log: log, store: store, storeKind: store.Dialect(), rules: gcfg.Rules, gateway: g}, nil
 }
 
@@ -47,18 +50,6 @@ func (d *daemon) close() {
 	if err := d.store.Close(); err != nil {
 		d.log.Error("close store", "error", err)
 	}
-}
-
-// reloadRules replaces the rules in force with the file's current content,
-// or keeps them and says why.
-func (d *daemon) reloadRules() {
-	set, diags, err := loadRules(d.cfg.rulesPath)
-	if err != nil {
-		d.log.Error("rules reload failed; the rules in force stay", "file", d.cfg.rulesPath, "error", err, "problems", diags.String())
-		return
-	}
-	d.rules.Replace(set)
-	d.log.Info("rules reloaded", "file", d.cfg.rulesPath, "caucuses", len(set.Caucuses()), "rules", set.RuleCount())
 }
 
 // gatewayConfig turns the config file into the gateway's Go structs,
