@@ -291,3 +291,40 @@ func TestPipelineTagRoutesAndNoticesUnknownName(t *testing.T) {
 		t.Errorf("notice does not name the unknown name and its closest match:\n%s", notice.Data)
 	}
 }
+
+// TestRunStopsCleanly runs the daemon, lets it deliver, and stops it as
+// SIGTERM does (its context ends): Run returns without error, and a later
+// run finds nothing left to do.
+func TestRunStopsCleanly(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.cfg.Accounts[0].Watch.IDLE = true
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(p.world.Received()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after stop: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if n := len(p.world.Received()); n != 2 {
+		t.Fatalf("%d copies delivered, want 2", n)
+	}
+	if s := p.runOnce(); s.Delivered != 0 {
+		t.Fatalf("a run after the stop delivered %d more", s.Delivered)
+	}
+}
