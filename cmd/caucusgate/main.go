@@ -66,6 +66,7 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"demo":    &demoCommand{stdout: stdout, stderr: stderr},
 		"test":    &testCommand{stdout: stdout, stderr: stderr},
 		"replay":  &replayCommand{stdout: stdout, stderr: stderr},
+		"queue":   &queueCommand{stdout: stdout, stderr: stderr},
 	}
 }
 
@@ -97,6 +98,8 @@ Usage:
                                         what the rules would do with each message, and why
   caucusgate replay -config FILE -account NAME [-mailbox INBOX] [-since 720h] [-json] [-rules NEW.yaml]
                                         the rules over mail already in a mailbox, read-only
+  caucusgate queue -config FILE list [-json] | retry ID | cancel ID
+                                        the delivery queue
   caucusgate demo                       the whole pipeline against in-process mail servers
   caucusgate version                    version and build information
 
