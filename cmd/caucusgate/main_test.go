@@ -90,3 +90,11 @@ func TestMissingConfigIsUsageError(t *testing.T) {
 		t.Fatalf("status %d, stderr %q", status, stderr)
 	}
 }
+
+// TestExamplesCheck keeps the shipped examples valid.
+func TestExamplesCheck(t *testing.T) {
+	status, stdout, stderr := runCLI(t, "check", "-config", "../../examples/caucusgate.yaml")
+	if status != 0 || strings.Contains(stdout, "error") {
+		t.Fatalf("check examples: status %d\n%s%s", status, stdout, stderr)
+	}
+}
