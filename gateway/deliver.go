@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 )
@@ -97,10 +98,10 @@ func classify(err error) error {
 
 func (d *deliverer) logAttempt(job queue.Delivery, err error) {
 	attrs := []any{"delivery", job.ID, "caucus", job.Caucus, "recipients", job.Recipients, "attempt", job.Attempt}
-	switch {
-	case err == nil:
+	switch deliveryResult(err) {
+	case metrics.Sent:
 		d.log.Info("delivered", attrs...)
-	case smtprelay.Temporary(err) && !queue.IsPermanent(err):
+	case metrics.Deferred:
 		d.log.Warn("delivery deferred", append(attrs, "error", err)...)
 	default:
 		d.log.Error("delivery failed", append(attrs, "error", err)...)

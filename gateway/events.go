@@ -3,6 +3,7 @@ package gateway
 import (
 	"sync"
 
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 )
@@ -10,6 +11,8 @@ import (
 // events counts what the gateway did since it started: `run -once` reports
 // from it and decides its exit status by it.
 type events struct {
+	metrics *metrics.Metrics // nil: not counted for Prometheus
+
 	mu        sync.Mutex
 	decisions map[string]int
 	delivered int
@@ -25,25 +28,53 @@ type Summary struct {
 	Failed    int            // deliveries that failed permanently
 }
 
-func newEvents() *events { return &events{decisions: map[string]int{}} }
+func newEvents(m *metrics.Metrics) *events {
+	return &events{metrics: m, decisions: map[string]int{}}
+}
+
+func (e *events) fetched(account, mailbox string, n int) {
+	if e.metrics == nil {
+		return
+	}
+	for range n {
+		e.metrics.MessageFetched(account, mailbox)
+	}
+}
 
 func (e *events) decided(decision string) {
 	e.mu.Lock()
 	e.decisions[decision]++
 	e.mu.Unlock()
+	if e.metrics != nil {
+		e.metrics.Decided(decision)
+	}
 }
 
 func (e *events) attempted(err error) {
+	result := deliveryResult(err)
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	switch {
-	case err == nil:
+	switch result {
+	case metrics.Sent:
 		e.delivered++
-	case smtprelay.Temporary(err) && !queue.IsPermanent(err):
+	case metrics.Deferred:
 		e.deferred++
 	default:
 		e.failed++
 	}
+	e.mu.Unlock()
+	if e.metrics != nil {
+		e.metrics.Delivery(result)
+	}
+}
+
+func deliveryResult(err error) metrics.DeliveryResult {
+	switch {
+	case err == nil:
+		return metrics.Sent
+	case smtprelay.Temporary(err) && !queue.IsPermanent(err):
+		return metrics.Deferred
+	}
+	return metrics.Failed
 }
 
 func (e *events) summary() Summary {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 )
@@ -28,6 +29,8 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// Metrics, when set, counts what the gateway does for Prometheus.
+	Metrics *metrics.Metrics
 	// OnDecision, when set, is told of every message committed: the demo
 	// prints them, metrics count them. It must not block.
 	OnDecision func(Decided)
@@ -71,7 +74,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(), instance: instance}, nil
+	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(cfg.Metrics), instance: instance}, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -173,6 +176,9 @@ func (g *Gateway) supervisors() ([]*mailboxWatch, error) {
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink
 			if c.Logger == nil {
 				c.Logger = g.log
+			}
+			if c.Observer == nil && g.cfg.Metrics != nil {
+				c.Observer = g.cfg.Metrics.Mailbox(acct.Name, mailbox)
 			}
 			s, err := imapwatch.New(c)
 			if err != nil {

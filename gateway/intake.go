@@ -71,6 +71,7 @@ func (in *intake) MarkAcked(ctx context.Context, mailbox string, uidValidity uin
 // one store transaction.
 func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	set := in.rules.Current()
+	in.events.fetched(b.Account, b.Mailbox, len(b.Messages))
 	msgs := make([]queue.Incoming, 0, len(b.Messages))
 	decisions := make([]rules.Decision, 0, len(b.Messages))
 	for _, m := range b.Messages {

@@ -1,0 +1,110 @@
+package admin
+
+import (
+	"context"
+	"time"
+
+	"caucusgate/queue"
+	"caucusgate/rules"
+)
+
+// Backend is what the pages show and act on: the store and the running
+// gateway. Methods that take an id return an error wrapping
+// queue.ErrNotFound for an id that does not exist (the page answers 404)
+// and queue.ErrWrongState for an action the item's state does not allow,
+// approving a message already approved, say (409).
+type Backend interface {
+	// Held lists the messages held for moderation, oldest first.
+	Held(ctx context.Context) ([]Held, error)
+	// Approve releases a held message; by is the admin login's user.
+	Approve(ctx context.Context, id int64, by string) error
+	// Reject drops a held message, with a reason for the sender's notice
+	// (may be empty).
+	Reject(ctx context.Context, id int64, by, reason string) error
+
+	// Decisions lists the limit most recent decisions, newest first.
+	Decisions(ctx context.Context, limit int) ([]Decision, error)
+	Decision(ctx context.Context, id int64) (Decision, error)
+
+	// Deliveries lists the limit most recent deliveries, newest first.
+	Deliveries(ctx context.Context, limit int) ([]Delivery, error)
+	Retry(ctx context.Context, id int64) error
+	Cancel(ctx context.Context, id int64) error
+
+	Schedules(ctx context.Context) ([]Schedule, error)
+	Caucuses(ctx context.Context) ([]Caucus, error)
+	RulesStatus(ctx context.Context) RulesStatus
+
+	// Ready is nil when the store is reachable and every mailbox synced
+	// within its interval plus grace; otherwise it says what is not.
+	Ready(ctx context.Context) error
+}
+
+// Held is a message waiting for a moderator.
+type Held struct {
+	ID        int64
+	MessageID string
+	From      string
+	Subject   string // decoded (RFC 2047), as a human reads it
+	Rule      string // the holding rule, "" for a built-in hold
+	Reason    string
+	Caucuses  []string // where it goes if approved, when the rules chose already
+	HeldAt    time.Time
+	Expires   time.Time // zero: never
+}
+
+// Decision is one message's decision as the store recorded it. The
+// embedded rules.Decision carries the action, caucuses, rules, reason and
+// the trace that answers "why did this go to Gender?".
+type Decision struct {
+	ID        int64
+	At        time.Time
+	Account   string
+	Mailbox   string
+	MessageID string
+	From      string
+	Subject   string
+	rules.Decision
+}
+
+// Delivery is one delivery row, as `caucusgate queue list` shows it.
+type Delivery = queue.DeliveryInfo
+
+// Schedule is one relay schedule.
+type Schedule struct {
+	Name      string // what it belongs to: "replies", a caucus id, a rule name
+	Spec      string // the robfig/cron spec as written
+	Next      time.Time
+	Pending   int // items waiting for the next run
+	LastRun   time.Time
+	LastError string // "" when the last run succeeded
+}
+
+// Caucus is one caucus of the rules, with what its deliveries met.
+type Caucus struct {
+	ID           string
+	Name         string
+	Address      string // a list address, or "" for a roster
+	Members      int    // a roster's size
+	Bounces      Bounces
+	Unsubscribed int
+}
+
+// Bounces counts a caucus's bounced deliveries by kind.
+type Bounces struct {
+	Hard   int // 5xx: the address does not exist
+	Soft   int // 4xx until the retries ran out: a full mailbox, a server down
+	Policy int // refused as spam or by DMARC policy
+}
+
+// RulesStatus is how the last load of the rule files went.
+type RulesStatus struct {
+	File     string
+	Version  string    // of the rules in force
+	LoadedAt time.Time // when the rules in force were loaded
+	// Errors are the last failed load's problems, one `FILE:LINE:COLUMN:
+	// message` each, and FailedAt its time; none when the last load
+	// succeeded. The rules in force stay those of the last good load.
+	Errors   []string
+	FailedAt time.Time
+}

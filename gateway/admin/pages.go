@@ -1,0 +1,97 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Decision and queue listings show this many rows unless ?limit= asks for
+// another number, up to maxLimit.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
+	held, err := s.cfg.Backend.Held(r.Context())
+	if err != nil {
+		s.fail(w, r, "list held messages", err)
+		return
+	}
+	s.render(w, http.StatusOK, "held", s.newView(r, "held", "Held for moderation", held))
+}
+
+func (s *server) decisionsPage(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.cfg.Backend.Decisions(r.Context(), limit(r))
+	if err != nil {
+		s.fail(w, r, "list decisions", err)
+		return
+	}
+	s.render(w, http.StatusOK, "decisions", s.newView(r, "decisions", "Recent decisions", ds))
+}
+
+func (s *server) decisionPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.cfg.Backend.Decision(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, "show decision", err)
+		return
+	}
+	s.render(w, http.StatusOK, "decision", s.newView(r, "decisions", "Decision "+strconv.FormatInt(id, 10), d))
+}
+
+func (s *server) queuePage(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.cfg.Backend.Deliveries(r.Context(), limit(r))
+	if err != nil {
+		s.fail(w, r, "list deliveries", err)
+		return
+	}
+	s.render(w, http.StatusOK, "queue", s.newView(r, "queue", "Delivery queue", ds))
+}
+
+func (s *server) schedulesPage(w http.ResponseWriter, r *http.Request) {
+	ss, err := s.cfg.Backend.Schedules(r.Context())
+	if err != nil {
+		s.fail(w, r, "list schedules", err)
+		return
+	}
+	s.render(w, http.StatusOK, "schedules", s.newView(r, "schedules", "Schedules", ss))
+}
+
+func (s *server) caucusesPage(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.cfg.Backend.Caucuses(r.Context())
+	if err != nil {
+		s.fail(w, r, "list caucuses", err)
+		return
+	}
+	s.render(w, http.StatusOK, "caucuses", s.newView(r, "caucuses", "Caucuses", cs))
+}
+
+func (s *server) rulesPage(w http.ResponseWriter, r *http.Request) {
+	st := s.cfg.Backend.RulesStatus(r.Context())
+	s.render(w, http.StatusOK, "rules", s.newView(r, "rules", "Rules", st))
+}
+
+// limit reads ?limit=, bounded: a listing is one query and one page, and
+// must stay cheap whatever the URL says.
+func limit(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || n <= 0 {
+		return defaultLimit
+	}
+	return min(n, maxLimit)
+}
+
+// pathID reads the {id} of the route; a malformed one is a 404, since no
+// such item exists.
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		http.NotFound(w, r)
+		return 0, false
+	}
+	return id, true
+}
