@@ -11,6 +11,7 @@ import (
 
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 )
 
@@ -20,6 +21,7 @@ import (
 type deliverer struct {
 	now    func() time.Time
 	relay  *smtprelay.Relay
+	tokens *token.Keyring
 	log    *slog.Logger
 	events *events
 }

@@ -14,6 +14,7 @@ import (
 	"caucusgate/gateway/imapwatch"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 )
 
@@ -130,16 +131,20 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 		return fmt.Errorf("claim store: %w", err)
 	}
 	defer release()
+	tokens, err := g.keyring(ctx)
+	if err != nil {
+		return err
+	}
 	relay, err := smtprelay.New(g.relayConfig())
 	if err != nil {
 		return fmt.Errorf("start relay: %w", err)
 	}
 	defer relay.Close()
-	sups, err := g.supervisors()
+	sups, err := g.supervisors(tokens)
 	if err != nil {
 		return err
 	}
-	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, relay: relay, log: g.log, events: g.events}); err != nil {
+	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, relay: relay, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups)
@@ -166,11 +171,11 @@ func (g *Gateway) stopWorkers() error {
 	return nil
 }
 
-func (g *Gateway) supervisors() ([]*mailboxWatch, error) {
+func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
-			events: g.events, onDecision: g.cfg.OnDecision}
+			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision}
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink
@@ -223,6 +228,22 @@ func (g *Gateway) drain(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// tokenSecret names the store's key that signs Reply-To, VERP and
+// moderation tokens; it is created at the first start and kept there, so
+// tokens in mail already sent stay valid across restarts and instances.
+const tokenSecret = "tokens"
+
+func (g *Gateway) keyring(ctx context.Context) (*token.Keyring, error) {
+	if _, err := g.cfg.Store.Secret(ctx, tokenSecret, 32); err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	keys, err := g.cfg.Store.SecretKeys(ctx, tokenSecret)
+	if err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	return token.NewKeyring(keys...)
 }
 
 // mailboxWatch is one mailbox's supervisor and the name its lease and logs use.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 	"caucusgate/rules"
 )
@@ -22,6 +23,7 @@ type intake struct {
 	log     *slog.Logger
 	now     func() time.Time
 	events  *events
+	tokens  *token.Keyring // signs and opens Reply-To and VERP tokens
 
 	onDecision func(Decided)
 }
@@ -105,6 +107,10 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		msg.Facts.Size = m.Size
 	}
 	d := decide(set, msg, in.account, m)
+	bounces, err := in.bounces(ctx, d, msg, m.Raw)
+	if err != nil {
+		return queue.Incoming{}, rules.Decision{}, err
+	}
 	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings})
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("encode trace: %w", err)
@@ -123,6 +129,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		Subject:             msg.Facts.Subject,
 		From:                msg.Facts.From,
 		Deliveries:          plan(set, d, msg, in.account),
+		Bounces:             bounces,
 	}, d, nil
 }
 
