@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"caucusgate/gateway/metrics"
+	"caucusgate/gateway/bounce"
+	"caucusgate/gateway/compose"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
@@ -22,6 +24,7 @@ type deliverer struct {
 	now    func() time.Time
 	relay  *smtprelay.Relay
 	tokens *token.Keyring
+	signer compose.Signer // nil: no DKIM signature
 	log    *slog.Logger
 	events *events
 }
@@ -33,7 +36,8 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 	if err := json.Unmarshal(job.Spec, &spec); err != nil {
 		return queue.Permanent(fmt.Errorf("decode delivery %d: %w", job.ID, err))
 	}
-	err := d.send(ctx, job, d.composer(spec, job), raw)
+	envelope, compose := d.composer(spec, job)
+	err := d.send(ctx, envelope, compose, raw)
 	d.logAttempt(job, err)
 	d.events.attempted(err)
 	return classify(err)
@@ -41,15 +45,15 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 
 // send streams the composed copy into the relay's DATA: memory stays bounded
 // whatever the message's size.
-func (d *deliverer) send(ctx context.Context, job queue.Delivery, compose composeFunc, raw io.Reader) error {
+func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose composeFunc, raw io.Reader) error {
 	pr, pw := io.Pipe()
 	composed := make(chan error, 1)
 	go func() {
-		err := compose(pw, raw)
+		err := d.signed(pw, compose, raw)
 		pw.CloseWithError(err)
 		composed <- err
 	}()
-	res, err := d.relay.Send(ctx, smtprelay.Envelope{From: job.EnvelopeFrom, To: job.Recipients}, pr)
+	res, err := d.relay.Send(ctx, env, pr)
 	pr.CloseWithError(errors.New("relay stopped reading"))
 	if cerr := <-composed; cerr != nil && err == nil {
 		return queue.Permanent(cerr)
@@ -60,19 +64,41 @@ func (d *deliverer) send(ctx context.Context, job queue.Delivery, compose compos
 	return rejectedError(res)
 }
 
+// signed writes the composed message, DKIM-signed when a key is configured.
+func (d *deliverer) signed(w io.Writer, compose composeFunc, raw io.Reader) error {
+	if d.signer == nil {
+		return compose(w, raw)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(compose(pw, raw)) }()
+	err := d.signer.Sign(w, pr)
+	pr.CloseWithError(errors.New("signer stopped reading"))
+	return err
+}
+
 // composeFunc writes a delivery's message, reading the original from raw.
 type composeFunc func(w io.Writer, raw io.Reader) error
 
-func (d *deliverer) composer(spec deliverySpec, job queue.Delivery) composeFunc {
+// bounceTokenTTL bounds how late a bounce of a copy is still matched to it.
+const bounceTokenTTL = 30 * 24 * time.Hour
+
+// composer returns a delivery's envelope and how to write its message. A
+// forwarded copy gets its tokens now: a Reply-To that brings answers back
+// to this delivery, and a VERP envelope sender that names it in a bounce.
+func (d *deliverer) composer(spec deliverySpec, job queue.Delivery) (smtprelay.Envelope, composeFunc) {
+	env := smtprelay.Envelope{From: job.EnvelopeFrom, To: job.Recipients}
 	switch {
 	case spec.Notice != nil:
-		return func(w io.Writer, _ io.Reader) error {
-			return writeNotice(w, *spec.Notice, d.now())
-		}
+		return env, func(w io.Writer, _ io.Reader) error { return writeNotice(w, *spec.Notice, d.now()) }
 	case spec.Forward != nil:
-		return func(w io.Writer, raw io.Reader) error { return composeResend(w, *spec.Forward, raw) }
+		c := spec.Forward.Spec
+		now := d.now()
+		c.ReplyTo = token.PlusAddress(c.Account, d.tokens.Seal(token.Token{Kind: token.Reply, ID: job.ID, Expires: now.Add(spec.Forward.ReplyTTL)}))
+		c.Date = now
+		env.From = bounce.VERPSender(c.Account, d.tokens.Seal(token.Token{Kind: token.Bounce, ID: job.ID, Expires: now.Add(bounceTokenTTL)}))
+		return env, func(w io.Writer, raw io.Reader) error { return compose.Write(w, c, raw) }
 	}
-	return func(io.Writer, io.Reader) error {
+	return env, func(io.Writer, io.Reader) error {
 		return fmt.Errorf("delivery %d: its spec names nothing to send", job.ID)
 	}
 }

@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/gateway/imapwatch"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
@@ -24,6 +28,7 @@ type intake struct {
 	now     func() time.Time
 	events  *events
 	tokens  *token.Keyring // signs and opens Reply-To and VERP tokens
+	dmarc   *compose.DMARC // nil: from_rewrite dmarc rewrites always
 
 	onDecision func(Decided)
 }
@@ -107,6 +112,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		msg.Facts.Size = m.Size
 	}
 	d := decide(set, msg, in.account, m)
+	rewriteFrom := in.rewriteFrom(ctx, set, msg)
 	bounces, err := in.bounces(ctx, d, msg, m.Raw)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, err
@@ -128,8 +134,9 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		Trace:               trace,
 		Subject:             msg.Facts.Subject,
 		From:                msg.Facts.From,
-		Deliveries:          plan(set, d, msg, in.account),
+		Deliveries:          plan(set, d, msg, in.account, rewriteFrom),
 		Bounces:             bounces,
+		Hold:                holdRequest(set, d),
 	}, d, nil
 }
 
@@ -140,14 +147,58 @@ type traceRecord struct {
 }
 
 // decide applies the rules, then what the gateway alone knows: a message
-// fetched header-only for its size is held, never forwarded truncated.
+// fetched header-only for its size, or one too broken to compose a copy of,
+// is held with the reason, never forwarded truncated nor dropped.
 func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rules.Decision {
 	d := set.Decide(&msg.Facts, rules.Env{AccountAddress: acct.Address, ListIDDomain: domainOf(acct.Address)})
-	if m.Oversize && d.Action == rules.Forward {
-		d.Action = rules.Hold
-		d.Reason = fmt.Sprintf("message of %d bytes is over the size limit; held instead of forwarded", m.Size)
+	if d.Action != rules.Forward {
+		return d
+	}
+	if m.Oversize {
+		return heldByGateway(d, fmt.Sprintf("message of %d bytes is over the size limit; held instead of forwarded", m.Size))
+	}
+	if err := compose.Write(io.Discard, compose.Spec{Caucus: "check", Account: acct.Address}, bytes.NewReader(m.Raw)); errors.Is(err, compose.ErrMalformed) {
+		return heldByGateway(d, "too malformed to forward as it is: "+err.Error())
 	}
 	return d
+}
+
+// heldByGateway holds a message the rules would forward; an approval
+// forwards it to the caucuses they chose.
+func heldByGateway(d rules.Decision, reason string) rules.Decision {
+	d.Action, d.Reason = rules.Hold, reason
+	d.Held = &rules.HoldInfo{RuleIndex: len(d.Trace.Rules) - 1, Reason: reason, Caucuses: d.Caucuses}
+	return d
+}
+
+// holdRequest puts a held decision in the store's held set.
+func holdRequest(set *rules.Set, d rules.Decision) *queue.HoldRequest {
+	if d.Action != rules.Hold || d.Held == nil {
+		return nil
+	}
+	moderators := d.Held.Moderators
+	if len(moderators) == 0 {
+		moderators = set.Bureau().Moderators
+	}
+	return &queue.HoldRequest{Rule: d.Held.Rule, RuleIndex: d.Held.RuleIndex, Reason: d.Held.Reason,
+		Moderators: moderators, Expiry: set.Bureau().HoldExpiry}
+}
+
+// rewriteFrom applies forwarding.from_rewrite: dmarc rewrites when the
+// sender's domain publishes quarantine or reject, or its policy cannot be
+// read.
+func (in *intake) rewriteFrom(ctx context.Context, set *rules.Set, msg *inbound) bool {
+	switch set.Forwarding().FromRewrite {
+	case "never":
+		return false
+	case "dmarc":
+		if in.dmarc == nil || msg.Facts.From == "" {
+			return true
+		}
+		need, _ := in.dmarc.NeedsRewrite(ctx, domainOf(msg.Facts.From))
+		return need
+	}
+	return true
 }
 
 // report logs one committed message and tells the OnDecision hook.

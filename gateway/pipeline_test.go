@@ -157,8 +157,11 @@ func assertOneCopyEach(t *testing.T, got []mailsim.Received, n int) {
 		if !strings.Contains(listID, ".caucus.example.org>") {
 			t.Errorf("List-Id = %q", listID)
 		}
-		if r.From != "bureau@example.org" {
-			t.Errorf("envelope sender %q", r.From)
+		if !strings.HasPrefix(r.From, "bureau+") || !strings.HasSuffix(r.From, "@example.org") {
+			t.Errorf("envelope sender %q: want a VERP address bureau+TOKEN@example.org", r.From)
+		}
+		if rt := h.Get("Reply-To"); !strings.HasPrefix(rt, "<bureau+") && !strings.HasPrefix(rt, "bureau+") {
+			t.Errorf("Reply-To %q: want the plus-address token of the account", rt)
 		}
 	}
 	for i := range n {

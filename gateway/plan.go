@@ -5,15 +5,36 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"time"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/queue"
 	"caucusgate/rules"
 )
 
-// plan lists the deliveries a decision makes: one per caucus list address and
-// one per roster member, each person once even when several of the matched
-// caucuses list them, and never the gateway's own address (a loop).
-func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account) []queue.NewDelivery {
+// deliverySpec is what a delivery job sends: a forwarded copy, or a notice
+// caucusgate writes itself. It is stored as JSON with the delivery, fixed at
+// intake, so that a retry days later sends the same message whatever the
+// rules say by then.
+type deliverySpec struct {
+	Forward *forwardSpec `json:"forward,omitempty"`
+	Notice  *noticeSpec  `json:"notice,omitempty"`
+}
+
+// forwardSpec is a forwarded copy: how to compose it, and what the
+// deliverer adds at send time (the Reply-To and VERP tokens name the
+// delivery, whose id exists only once intake has committed).
+type forwardSpec struct {
+	compose.Spec
+	// ReplyTTL is how long the Reply-To token of the copy stays valid.
+	ReplyTTL time.Duration `json:"reply_ttl,omitempty"`
+}
+
+// plan lists the deliveries a decision makes: notices to bureau members,
+// then one copy per caucus list address and one per roster member, each
+// person once even when several of the matched caucuses list them, and never
+// the gateway's own address (a loop).
+func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account, rewriteFrom bool) []queue.NewDelivery {
 	out := planNotices(d, msg, acct)
 	if d.Action != rules.Forward {
 		return out
@@ -24,18 +45,19 @@ func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account) []queue.
 		if !ok {
 			continue
 		}
-		spec := deliverySpec{Forward: specFor(set, c, msg, acct)}
 		for _, rcpt := range recipientsOf(c) {
 			key := strings.ToLower(rcpt)
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
+			spec := specFor(set, d, c, msg, acct, rewriteFrom)
+			spec.Recipient = rcpt
 			out = append(out, queue.NewDelivery{
 				Caucus:       c.ID,
 				EnvelopeFrom: acct.Address,
 				Recipients:   []string{rcpt},
-				Spec:         mustJSON(spec),
+				Spec:         mustJSON(deliverySpec{Forward: spec}),
 			})
 		}
 	}
@@ -49,38 +71,50 @@ func recipientsOf(c rules.Caucus) []string {
 	return c.Members
 }
 
-// deliverySpec is what a delivery job sends: a forwarded copy, or a notice
-// caucusgate writes itself. It is stored as JSON with the delivery.
-type deliverySpec struct {
-	Forward *forwardSpec `json:"forward,omitempty"`
-	Notice  *noticeSpec  `json:"notice,omitempty"`
-}
-
-func specFor(set *rules.Set, c rules.Caucus, msg *inbound, acct Account) *forwardSpec {
-	spec := &forwardSpec{
-		Mode:       "resend",
-		Caucus:     c.ID,
-		CaucusName: c.Name,
-		Account:    acct.Address,
-		// dmarc rewrites too until DMARC lookups are wired: a failed
-		// lookup means rewrite, and a needless rewrite loses nothing.
-		RewriteFrom: set.Forwarding().FromRewrite != "never",
-	}
+// specFor is the composition of one caucus's copy: the mode the deciding
+// rule or the caucus chose, the subject without its routing tag, the
+// caucus's prefix, and the list fields of a list server (RFC 2369).
+func specFor(set *rules.Set, d rules.Decision, c rules.Caucus, msg *inbound, acct Account, rewriteFrom bool) *forwardSpec {
+	spec := &forwardSpec{Spec: compose.Spec{
+		Mode:          compose.Mode(firstNonEmpty(d.Mode, c.Mode, set.Forwarding().Mode)),
+		Caucus:        c.ID,
+		CaucusName:    c.Name,
+		Account:       acct.Address,
+		SubjectPrefix: c.SubjectPrefix,
+		RewriteFrom:   rewriteFrom,
+		ListHelp:      "mailto:" + acct.Address + "?subject=help",
+	}, ReplyTTL: set.Replies().TokenTTL}
 	if stripped := set.StripTag(msg.Facts.Subject); stripped != msg.Facts.Subject {
 		spec.Subject = stripped
 	}
 	if msg.MessageID == "" {
 		spec.MessageID = generatedMessageID(msg.Fingerprint, acct.Address)
 	}
+	if spec.Mode == compose.Encapsulate {
+		spec.Boundary = "caucusgate-" + hex.EncodeToString(fingerprintBytes(msg.Fingerprint)[:12])
+	}
 	return spec
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // generatedMessageID names a message that arrived without a Message-ID. It
 // is derived from the message's bytes, so every copy and every retry carries
 // the same one, and the replies to it can be threaded.
 func generatedMessageID(fingerprint, account string) string {
+	return hex.EncodeToString(fingerprintBytes(fingerprint)[:12]) + "@caucusgate." + domainOf(account)
+}
+
+func fingerprintBytes(fingerprint string) []byte {
 	sum := sha256.Sum256([]byte(fingerprint))
-	return hex.EncodeToString(sum[:12]) + "@caucusgate." + domainOf(account)
+	return sum[:]
 }
 
 // mustJSON encodes a value whose type cannot fail to encode.
@@ -90,4 +124,11 @@ func mustJSON(v any) json.RawMessage {
 		panic("encode " + err.Error())
 	}
 	return b
+}
+
+func domainOf(addr string) string {
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		return strings.ToLower(addr[at+1:])
+	}
+	return "localhost"
 }

@@ -9,6 +9,17 @@
 // recorded synchronously before the job is reported complete, so a crash can
 // repeat at most the one delivery that was in flight (at-least-once).
 //
+// Around the deliveries it keeps what waits for people or for time: messages
+// held for moderation (approved once, in the transaction that records their
+// deliveries), items waiting for a slot of a schedule and the batches they
+// leave in (idempotent by schedule, slot and destination, with a synchronous
+// "sent" record, the same rule as for deliveries), one claim per slot so one
+// instance runs it, random keys for signed tokens, bounces recorded against
+// roster members from RFC 3464 delivery reports, one-click unsubscriptions
+// (RFC 8058), and the relays the loop circuit breaker counts. An Incoming
+// carries its hold, pending items, bounces and relay, so they commit with
+// the message.
+//
 // River's own caveats shape the design (see DESIGN.md, "Decisions"): the
 // permanent dedupe set is our messages table, not River's expiring unique
 // jobs; raw bytes live in our chunk table, never in job arguments; jobs left

@@ -27,6 +27,16 @@ type Incoming struct {
 	Subject    string
 	From       string
 	Deliveries []NewDelivery
+	// Hold, when set, puts the message in the held set for moderation.
+	Hold *HoldRequest
+	// Pending are items to relay at a slot of a schedule (a reply to an
+	// invitation, a scheduled forward).
+	Pending []NewPending
+	// Bounces are the failed recipients a delivery report names.
+	Bounces []Bounce
+	// RelayThread, when set, records a relay of mail coming back about
+	// that forward, for the circuit breaker (see CountRelays).
+	RelayThread string
 }
 
 // NewDelivery is one SMTP transaction to make for a message.
@@ -46,6 +56,8 @@ type Outcome struct {
 	// recognised as (by fingerprint), 0 otherwise.
 	DuplicateOf int64
 	DeliveryIDs []int64
+	HeldID      int64   // the hold recorded, 0 if none
+	PendingIDs  []int64 // the pending items recorded
 }
 
 // Intake records a batch of messages of one mailbox epoch in ONE
@@ -115,8 +127,36 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw); err != nil {
 		return o, err
 	}
-	o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries)
-	return o, err
+	if o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries); err != nil {
+		return o, err
+	}
+	return o, s.intakeFollowUpsTx(ctx, tx, m, &o)
+}
+
+// intakeFollowUpsTx records what a new message leads to besides its
+// deliveries: a hold, pending items, bounces, a relay. A duplicate leads
+// to none of them, as it leads to no deliveries.
+func (s *Store) intakeFollowUpsTx(ctx context.Context, tx *sql.Tx, m Incoming, o *Outcome) error {
+	var err error
+	if m.Hold != nil {
+		if o.HeldID, err = s.holdTx(ctx, tx, o.MessageRef, *m.Hold); err != nil {
+			return err
+		}
+	}
+	if o.PendingIDs, err = s.addPendingTx(ctx, tx, o.MessageRef, m.Pending); err != nil {
+		return err
+	}
+	for _, b := range m.Bounces {
+		if err := s.recordBounceTx(ctx, tx, b); err != nil {
+			return err
+		}
+	}
+	if m.RelayThread != "" {
+		if err := s.recordRelay(ctx, tx, m.RelayThread, s.now()); err != nil {
+			return fmt.Errorf("record relay: %w", err)
+		}
+	}
+	return nil
 }
 
 // processedRef returns the record of (key, uidvalidity, uid), 0 if none.

@@ -18,6 +18,7 @@ import (
 type DeliveryFilter struct {
 	States     []DeliveryState // none: every state
 	MessageRef int64           // 0: every message
+	ID         int64           // 0: every delivery
 	Limit      int             // 0: 100
 }
 
@@ -61,6 +62,9 @@ func (s *Store) queryDeliveries(ctx context.Context, f DeliveryFilter) ([]Delive
 	}
 	if f.MessageRef != 0 {
 		where, args = append(where, "d.message_ref = ?"), append(args, f.MessageRef)
+	}
+	if f.ID != 0 {
+		where, args = append(where, "d.id = ?"), append(args, f.ID)
 	}
 	args = append(args, orDefault(f.Limit, 100))
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT d.id, d.message_ref, m.message_id, m.subject, d.caucus,
@@ -178,9 +182,9 @@ func (s *Store) cancelJobTx(ctx context.Context, tx *sql.Tx, jobID int64) error 
 	return nil
 }
 
-// ErrWrongState is returned when a delivery's state does not allow the
-// operation (retrying a sent delivery, say).
-var ErrWrongState = errors.New("delivery state does not allow this")
+// ErrWrongState is returned when a record's state does not allow the
+// operation (retrying a sent delivery, approving a rejected message).
+var ErrWrongState = errors.New("state does not allow this")
 
 // checkDeliveryState returns the delivery's job if its state is one of
 // allowed.

@@ -86,7 +86,8 @@ func (r *rawReader) next() error {
 func (r *rawReader) Close() error { r.buf, r.eof = nil, true; return nil }
 
 // PurgeRaw deletes the raw bytes of messages received more than olderThan
-// ago whose deliveries are all final, and returns how many it purged. The
+// ago whose deliveries are all final and that nothing else still needs (a
+// moderator's decision, a slot), and returns how many it purged. The
 // processed records stay: they are the dedupe set.
 func (s *Store) PurgeRaw(ctx context.Context, olderThan time.Duration) (int, error) {
 	cutoff := s.micros(s.now().Add(-olderThan))
@@ -117,7 +118,10 @@ func (s *Store) PurgeRaw(ctx context.Context, olderThan time.Duration) (int, err
 func (s *Store) purgeable(ctx context.Context, tx *sql.Tx, cutoff int64) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT m.id FROM messages m
 		WHERE m.received_at < ? AND m.raw_purged_at IS NULL
-		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_ref = m.id AND d.state = 'pending')`), cutoff)
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_ref = m.id AND d.state = 'pending')
+		AND NOT EXISTS (SELECT 1 FROM held h WHERE h.message_ref = m.id AND h.state = 'held')
+		AND NOT EXISTS (SELECT 1 FROM pending_items p WHERE p.message_ref = m.id
+			AND p.state IN ('pending', 'held'))`), cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("list purgeable messages: %w", err)
 	}

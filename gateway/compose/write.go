@@ -1,0 +1,35 @@
+package compose
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+)
+
+// Write composes the copy of raw that spec describes and writes it to w.
+// It streams: memory is bounded by the original's header block (at most
+// MaxHeaderBytes), whatever the size of the body. An invalid spec is a
+// *SpecError; a message that cannot be composed safely is an error wrapping
+// ErrMalformed. Write does not sign: see Signer.
+func Write(w io.Writer, spec Spec, raw io.Reader) error {
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("compose: %w", err)
+	}
+	r := bufio.NewReaderSize(raw, readBufferSize)
+	o, err := readHeader(r)
+	if err != nil {
+		return fmt.Errorf("compose: read header: %w", err)
+	}
+	switch spec.mode() {
+	case Encapsulate:
+		err = writeEncapsulate(w, spec, o, r)
+	case Redirect:
+		err = writeRedirect(w, spec, o, r)
+	default:
+		err = writeResend(w, spec, o, r)
+	}
+	if err != nil {
+		return fmt.Errorf("compose %s: %w", spec.mode(), err)
+	}
+	return nil
+}

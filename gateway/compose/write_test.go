@@ -1,0 +1,105 @@
+package compose
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output")
+
+// testSpec is the Spec of the golden tests: a caucus with a name that needs
+// no quoting, the reply token address and a one-click unsubscribe link.
+func testSpec(mode Mode) Spec {
+	return Spec{
+		Mode:            mode,
+		Caucus:          "gender",
+		CaucusName:      "Gender Caucus",
+		Account:         "bureau@example.org",
+		Subject:         "Invitation à la consultation sur l’égalité des genres",
+		RewriteFrom:     true,
+		ReplyTo:         "bureau+f7k2q9wx@example.org",
+		ListHelp:        "mailto:bureau@example.org?subject=help",
+		ListUnsubscribe: []string{"mailto:bureau@example.org?subject=unsubscribe", "https://gate.example.org/u/tok3n"},
+		UnsubscribePost: true,
+		MessageID:       "generated.1@caucusgate.example.org",
+		Recipient:       "caucus-gender@example.org",
+		Date:            time.Date(2025, 10, 14, 9, 30, 0, 0, time.UTC),
+		Boundary:        "caucusgate=_TESTBOUNDARY",
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	keepFrom := testSpec(Resend)
+	keepFrom.RewriteFrom, keepFrom.Subject, keepFrom.ReplyTo = false, "", ""
+	prefixed := testSpec(Resend)
+	prefixed.Subject, prefixed.SubjectPrefix = "", "[gender] "
+	tests := []struct {
+		name, in string
+		spec     Spec
+	}{
+		{"invitation-resend", "invitation.eml", testSpec(Resend)},
+		{"invitation-resend-keepfrom", "invitation.eml", keepFrom},
+		{"invitation-encapsulate", "invitation.eml", testSpec(Encapsulate)},
+		{"invitation-redirect", "invitation.eml", testSpec(Redirect)},
+		{"plain-resend-prefix", "plain.eml", prefixed},
+		{"reply-resend-prefix", "reply.eml", prefixed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := readFile(t, filepath.Join("testdata", tt.in))
+			out := compose(t, tt.spec, in)
+			checkWellFormed(t, out)
+			checkKeepsOriginal(t, tt.spec.Mode, in, out)
+			golden(t, filepath.Join("testdata", tt.name+".golden"), out)
+		})
+	}
+}
+
+// checkKeepsOriginal asserts that the copy's parts decode to the original's;
+// in encapsulate mode the attached original must be the input itself.
+func checkKeepsOriginal(t testing.TB, mode Mode, in, out []byte) {
+	t.Helper()
+	if mode == Encapsulate {
+		out = embedded(t, out)
+		if !bytes.Equal(out, in) {
+			t.Fatalf("the attached original differs from the input (%d bytes, want %d)", len(out), len(in))
+		}
+	}
+	checkSameParts(t, in, out)
+}
+
+func compose(t testing.TB, spec Spec, in []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := Write(&out, spec, bytes.NewReader(in)); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return out.Bytes()
+}
+
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func golden(t testing.TB, name string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(name, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want := readFile(t, name)
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\n%s", name, got)
+	}
+}
