@@ -22,6 +22,7 @@ import (
 // "sent" record after it returns nil.
 type deliverer struct {
 	now    func() time.Time
+	store  *queue.Store
 	relay  *smtprelay.Relay
 	tokens *token.Keyring
 	signer compose.Signer // nil: no DKIM signature
@@ -36,8 +37,14 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 	if err := json.Unmarshal(job.Spec, &spec); err != nil {
 		return queue.Permanent(fmt.Errorf("decode delivery %d: %w", job.ID, err))
 	}
-	envelope, compose := d.composer(spec, job)
-	err := d.send(ctx, envelope, compose, raw)
+	envelope, compose, err := d.composer(ctx, spec, job)
+	if errors.Is(err, errNothingToSend) {
+		d.log.Info("delivery has nothing to send any more", "delivery", job.ID)
+		return nil
+	}
+	if err == nil {
+		err = d.send(ctx, envelope, compose, raw)
+	}
 	d.logAttempt(job, err)
 	d.events.attempted(err)
 	return classify(err)
@@ -85,22 +92,23 @@ const bounceTokenTTL = 30 * 24 * time.Hour
 // composer returns a delivery's envelope and how to write its message. A
 // forwarded copy gets its tokens now: a Reply-To that brings answers back
 // to this delivery, and a VERP envelope sender that names it in a bounce.
-func (d *deliverer) composer(spec deliverySpec, job queue.Delivery) (smtprelay.Envelope, composeFunc) {
+func (d *deliverer) composer(ctx context.Context, spec deliverySpec, job queue.Delivery) (smtprelay.Envelope, composeFunc, error) {
 	env := smtprelay.Envelope{From: job.EnvelopeFrom, To: job.Recipients}
 	switch {
 	case spec.Notice != nil:
-		return env, func(w io.Writer, _ io.Reader) error { return writeNotice(w, *spec.Notice, d.now()) }
+		return env, func(w io.Writer, _ io.Reader) error { return writeNotice(w, *spec.Notice, d.now()) }, nil
+	case spec.Moderation != nil:
+		compose, err := d.moderationComposer(ctx, *spec.Moderation, job)
+		return env, compose, err
 	case spec.Forward != nil:
 		c := spec.Forward.Spec
 		now := d.now()
 		c.ReplyTo = token.PlusAddress(c.Account, d.tokens.Seal(token.Token{Kind: token.Reply, ID: job.ID, Expires: now.Add(spec.Forward.ReplyTTL)}))
 		c.Date = now
 		env.From = bounce.VERPSender(c.Account, d.tokens.Seal(token.Token{Kind: token.Bounce, ID: job.ID, Expires: now.Add(bounceTokenTTL)}))
-		return env, func(w io.Writer, raw io.Reader) error { return compose.Write(w, c, raw) }
+		return env, func(w io.Writer, raw io.Reader) error { return compose.Write(w, c, raw) }, nil
 	}
-	return env, func(io.Writer, io.Reader) error {
-		return fmt.Errorf("delivery %d: its spec names nothing to send", job.ID)
-	}
+	return env, nil, queue.Permanent(fmt.Errorf("delivery %d: its spec names nothing to send", job.ID))
 }
 
 // rejectedError reports recipients the relay refused while it accepted

@@ -144,7 +144,7 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err != nil {
 		return err
 	}
-	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, relay: relay, tokens: tokens, log: g.log, events: g.events}); err != nil {
+	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups)

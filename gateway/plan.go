@@ -17,8 +17,9 @@ import (
 // intake, so that a retry days later sends the same message whatever the
 // rules say by then.
 type deliverySpec struct {
-	Forward *forwardSpec `json:"forward,omitempty"`
-	Notice  *noticeSpec  `json:"notice,omitempty"`
+	Forward    *forwardSpec    `json:"forward,omitempty"`
+	Notice     *noticeSpec     `json:"notice,omitempty"`
+	Moderation *moderationSpec `json:"moderation,omitempty"`
 }
 
 // forwardSpec is a forwarded copy: how to compose it, and what the
@@ -35,7 +36,7 @@ type forwardSpec struct {
 // person once even when several of the matched caucuses list them, and never
 // the gateway's own address (a loop).
 func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account, rewriteFrom bool) []queue.NewDelivery {
-	out := planNotices(d, msg, acct)
+	out := append(planNotices(d, msg, acct), planModeration(set, d, msg, acct)...)
 	if d.Action != rules.Forward {
 		return out
 	}

@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"caucusgate/queue"
+	"caucusgate/rules"
+)
+
+// Moderation acts on held messages. The admin page, `caucusgate held` and
+// moderators' emailed answers all go through it, so an approval always
+// means the same thing: the message goes on through the rules after the one
+// that held it and is forwarded where they send it, once.
+type Moderation struct {
+	store    *queue.Store
+	rules    *RulesHolder
+	accounts map[string]Account
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// Moderation returns the gateway's moderation.
+func (g *Gateway) Moderation() *Moderation {
+	accounts := map[string]Account{}
+	for _, a := range g.cfg.Accounts {
+		accounts[a.Name] = a
+	}
+	return &Moderation{store: g.cfg.Store, rules: g.cfg.Rules, accounts: accounts, now: g.cfg.Now, log: g.log}
+}
+
+// Approve releases held message id on behalf of by (a moderator's address
+// or the admin's name). It returns the deliveries the approval made.
+func (m *Moderation) Approve(ctx context.Context, id int64, by string) (queue.ApprovalOutcome, error) {
+	held, msg, in, err := m.load(ctx, id)
+	if err != nil {
+		return queue.ApprovalOutcome{}, err
+	}
+	acct, set := m.accounts[msg.Account], m.rules.Current()
+	d := set.Resume(&in.Facts, rules.Env{AccountAddress: acct.Address, ListIDDomain: domainOf(acct.Address)}, holdInfo(held, msg))
+	next := queue.Approval{Deliveries: plan(set, d, in, acct, set.Forwarding().FromRewrite != "never"), Hold: holdRequest(set, d)}
+	next.Deliveries = append(next.Deliveries, m.tellOthers(held, acct, by, "approved", "")...)
+	out, err := m.store.ApproveHeldWith(ctx, id, by, next)
+	if err != nil {
+		return out, err
+	}
+	m.log.Info("held message approved", "held", id, "by", by, "message_id", msg.MessageID,
+		"decision", d.Action.String(), "caucuses", d.Caucuses, "deliveries", len(out.DeliveryIDs))
+	return out, nil
+}
+
+// Reject refuses held message id; the other moderators are told.
+func (m *Moderation) Reject(ctx context.Context, id int64, by, reason string) error {
+	held, err := m.store.GetHeld(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := m.store.RejectHeld(ctx, id, by, reason); err != nil {
+		return err
+	}
+	msg, err := m.store.GetMessage(ctx, held.MessageRef)
+	if err != nil {
+		return err
+	}
+	if notices := m.tellOthers(held, m.accounts[msg.Account], by, "rejected", reason); len(notices) > 0 {
+		if _, err := m.store.AddDeliveries(ctx, held.MessageRef, notices); err != nil {
+			return fmt.Errorf("tell the other moderators: %w", err)
+		}
+	}
+	m.log.Info("held message rejected", "held", id, "by", by, "message_id", held.MessageID, "reason", reason)
+	return nil
+}
+
+// load reads a held message back: its record, its processed record and its
+// bytes, parsed as intake parsed them.
+func (m *Moderation) load(ctx context.Context, id int64) (queue.HeldInfo, queue.MessageInfo, *inbound, error) {
+	held, err := m.store.GetHeld(ctx, id)
+	if err != nil {
+		return held, queue.MessageInfo{}, nil, err
+	}
+	if held.State != queue.HeldWaiting {
+		return held, queue.MessageInfo{}, nil, fmt.Errorf("held message %d is %s: %w", id, held.State, queue.ErrWrongState)
+	}
+	msg, err := m.store.GetMessage(ctx, held.MessageRef)
+	if err != nil {
+		return held, msg, nil, err
+	}
+	if _, ok := m.accounts[msg.Account]; !ok {
+		return held, msg, nil, fmt.Errorf("held message %d came from account %q, which is no longer configured", id, msg.Account)
+	}
+	raw, err := m.store.MessageRaw(ctx, held.MessageRef)
+	if err != nil {
+		return held, msg, nil, err
+	}
+	return held, msg, parseInbound(raw), nil
+}
+
+// holdInfo is where the rules resume: the stored decision's hold, or, for
+// a record without one, the held record's rule position.
+func holdInfo(held queue.HeldInfo, msg queue.MessageInfo) rules.HoldInfo {
+	var tr traceRecord
+	if err := json.Unmarshal(msg.Trace, &tr); err == nil && tr.Decision.Held != nil {
+		return *tr.Decision.Held
+	}
+	return rules.HoldInfo{Rule: held.Rule, RuleIndex: held.RuleIndex, Reason: held.Reason, Caucuses: msg.Caucuses}
+}
+
+// tellOthers writes the notices that tell the other moderators what one of
+// them decided, so that nobody acts on a message already dealt with.
+func (m *Moderation) tellOthers(held queue.HeldInfo, acct Account, by, verb, reason string) []queue.NewDelivery {
+	var out []queue.NewDelivery
+	for _, mod := range held.Moderators {
+		if strings.EqualFold(mod, by) || acct.Address == "" {
+			continue
+		}
+		body := fmt.Sprintf("%s %s the held message\n\n  From:    %s\n  Subject: %s\n", by, verb, held.From, held.Subject)
+		if reason != "" {
+			body += "  Reason:  " + reason + "\n"
+		}
+		n := noticeSpec{Account: acct.Address, To: mod, Subject: fmt.Sprintf("Held message %s: %s", verb, held.Subject),
+			Body: body, InReplyTo: strings.Trim(held.MessageID, "<>"),
+			MessageID: fmt.Sprintf("moderation-%d-%s-%s@caucusgate.%s", held.ID, verb, slug(mod), domainOf(acct.Address))}
+		out = append(out, queue.NewDelivery{Recipients: []string{mod}, Spec: mustJSON(deliverySpec{Notice: &n})})
+	}
+	return out
+}
+
+func slug(addr string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(addr))
+}
+
+// moderatorCommand reads a moderator's emailed answer: "approve", or
+// "reject REASON", on the first line that is not blank.
+func moderatorCommand(body string) (verb, reason string, ok bool) {
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		switch strings.ToLower(strings.TrimRight(word, ".:!")) {
+		case "approve", "approved", "accept":
+			return "approve", "", true
+		case "reject", "rejected", "refuse":
+			return "reject", strings.TrimSpace(rest), true
+		}
+		return "", "", false
+	}
+	return "", "", false
+}
+
+// isModerator reports whether addr may decide on held.
+func isModerator(held queue.HeldInfo, addr string) bool {
+	return addr != "" && slices.ContainsFunc(held.Moderators, func(m string) bool { return strings.EqualFold(m, addr) })
+}
+
+var errNotModerator = errors.New("the sender is not a moderator of this message")
