@@ -93,11 +93,13 @@ func (g *Gateway) Summary() Summary { return g.events.summary() }
 // then stops cleanly (deliveries in flight finish, or are cancelled after
 // the grace period and retried at the next start).
 func (g *Gateway) Run(ctx context.Context) error {
-	return g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch) error {
+	return g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch, sched *scheduler) error {
 		var wg sync.WaitGroup
 		for _, s := range sups {
 			wg.Go(func() { g.supervise(ctx, s) })
 		}
+		wg.Go(func() { sched.loop(ctx) })
+		wg.Go(func() { g.housekeeping(ctx) })
 		<-ctx.Done()
 		wg.Wait()
 		return nil
@@ -108,8 +110,11 @@ func (g *Gateway) Run(ctx context.Context) error {
 // that is due (work reclaimed from a crashed run included), and returns. It
 // fails when a mailbox could not be read or a delivery failed permanently.
 func (g *Gateway) RunOnce(ctx context.Context) (Summary, error) {
-	err := g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch) error {
+	err := g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch, sched *scheduler) error {
 		syncErr := g.syncAll(ctx, sups)
+		if err := sched.pass(ctx); err != nil {
+			syncErr = errors.Join(syncErr, err)
+		}
 		if err := g.drain(ctx); err != nil {
 			return errors.Join(syncErr, err)
 		}
@@ -125,7 +130,7 @@ func (g *Gateway) RunOnce(ctx context.Context) (Summary, error) {
 // withPipeline claims the store for this daemon (reclaiming what a killed
 // one left in flight), starts the relay and the delivery workers, runs fn,
 // and stops them all.
-func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*mailboxWatch) error) error {
+func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*mailboxWatch, *scheduler) error) error {
 	release, err := g.cfg.Store.ClaimDaemon(ctx)
 	if err != nil {
 		return fmt.Errorf("claim store: %w", err)
@@ -147,8 +152,17 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
-	runErr := fn(ctx, sups)
+	runErr := fn(ctx, sups, g.scheduler(relay))
 	return errors.Join(runErr, g.stopWorkers())
+}
+
+func (g *Gateway) scheduler(relay *smtprelay.Relay) *scheduler {
+	accounts := map[string]Account{}
+	for _, a := range g.cfg.Accounts {
+		accounts[a.Name] = a
+	}
+	return &scheduler{store: g.cfg.Store, relay: relay, rules: g.cfg.Rules, accounts: accounts,
+		instance: g.instance, now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics}
 }
 
 func (g *Gateway) relayConfig() smtprelay.Config {
@@ -175,7 +189,7 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
-			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision}
+			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision, moderation: g.Moderation()}
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink

@@ -30,6 +30,8 @@ type intake struct {
 	tokens  *token.Keyring // signs and opens Reply-To and VERP tokens
 	dmarc   *compose.DMARC // nil: from_rewrite dmarc rewrites always
 
+	moderation *Moderation
+
 	onDecision func(Decided)
 }
 
@@ -112,6 +114,10 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		msg.Facts.Size = m.Size
 	}
 	d := decide(set, msg, in.account, m)
+	d, pending, err := in.answers(ctx, set, d, msg)
+	if err != nil {
+		return queue.Incoming{}, rules.Decision{}, err
+	}
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
 	bounces, err := in.bounces(ctx, d, msg, m.Raw)
 	if err != nil {
@@ -137,7 +143,29 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		Deliveries:          plan(set, d, msg, in.account, rewriteFrom),
 		Bounces:             bounces,
 		Hold:                holdRequest(set, d),
+		Pending:             pending,
 	}, d, nil
+}
+
+// answers turns mail that answers us into what it is: a moderator's
+// decision, or a caucus's reply to relay (by its token, or by the
+// In-Reply-To fallback when nothing else routes it).
+func (in *intake) answers(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (rules.Decision, []queue.NewPending, error) {
+	if in.tokens == nil {
+		return d, nil, nil
+	}
+	switch {
+	case d.Action == rules.Reply && d.ReplyToken != "":
+		a, err := in.answer(ctx, set, d, msg)
+		return a.decision, a.pending, err
+	case d.Action == rules.None && d.NeverForwarded == "":
+		a, ok, err := in.replyFallback(ctx, set, d, msg)
+		if !ok {
+			return d, nil, err
+		}
+		return a.decision, a.pending, err
+	}
+	return d, nil, nil
 }
 
 // traceRecord is what the store keeps to explain a decision.

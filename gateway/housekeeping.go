@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"caucusgate/queue"
+)
+
+// housekeepingEvery is how often held messages are checked for their
+// reminder and expiry: both are days away, a minute is precise enough.
+const housekeepingEvery = time.Minute
+
+// housekeeping reminds moderators of held messages halfway to their expiry,
+// and expires those nobody decided on.
+func (g *Gateway) housekeeping(ctx context.Context) {
+	t := time.NewTicker(housekeepingEvery)
+	defer t.Stop()
+	for {
+		g.remindAndExpire(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (g *Gateway) remindAndExpire(ctx context.Context) {
+	now := g.cfg.Now()
+	expired, err := g.cfg.Store.ExpireHeld(ctx, now)
+	if err != nil && ctx.Err() == nil {
+		g.log.Error("expire held messages", "error", err)
+	}
+	for _, h := range expired {
+		g.log.Warn("held message expired undecided", "held", h.ID, "message_id", h.MessageID, "subject", h.Subject)
+	}
+	due, err := g.cfg.Store.DueReminders(ctx, now)
+	if err != nil && ctx.Err() == nil {
+		g.log.Error("list held messages to remind", "error", err)
+	}
+	for _, h := range due {
+		g.remind(ctx, h, now)
+	}
+}
+
+// remind asks the moderators of a held message again.
+func (g *Gateway) remind(ctx context.Context, h queue.HeldInfo, now time.Time) {
+	msg, err := g.cfg.Store.GetMessage(ctx, h.MessageRef)
+	if err != nil {
+		g.log.Error("remind moderators", "held", h.ID, "error", err)
+		return
+	}
+	acct := g.accountNamed(msg.Account)
+	var notices []queue.NewDelivery
+	for _, mod := range h.Moderators {
+		spec := moderationSpec{Account: acct.Address, To: mod, From: h.From, Subject: h.Subject,
+			Reason: "reminder: it expires " + h.ExpiresAt.UTC().Format(time.RFC1123) + "; " + h.Reason}
+		notices = append(notices, queue.NewDelivery{Recipients: []string{mod}, Spec: mustJSON(deliverySpec{Moderation: &spec})})
+	}
+	if acct.Address != "" && len(notices) > 0 {
+		if _, err := g.cfg.Store.AddDeliveries(ctx, h.MessageRef, notices); err != nil {
+			g.log.Error("remind moderators", "held", h.ID, "error", err)
+			return
+		}
+	}
+	if err := g.cfg.Store.MarkReminded(ctx, h.ID, now); err != nil {
+		g.log.Error("record reminder", "held", h.ID, "error", err)
+	}
+}
+
+func (g *Gateway) accountNamed(name string) Account {
+	for _, a := range g.cfg.Accounts {
+		if a.Name == name {
+			return a
+		}
+	}
+	return Account{}
+}

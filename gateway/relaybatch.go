@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"caucusgate/gateway/digest"
+	"caucusgate/gateway/smtprelay"
+	"caucusgate/queue"
+)
+
+// relayBatch sends a batch of replies to its destination: one plain relay
+// for one reply, one digest (RFC 2046 multipart/digest) for several, or one
+// relay each when replies.digest is false.
+func (s *scheduler) relayBatch(ctx context.Context, b queue.Batch) error {
+	db, account, err := s.digestBatch(ctx, b)
+	if err != nil {
+		return err
+	}
+	set := s.rules.Current()
+	switch {
+	case len(db.Items) == 1:
+		return s.sendComposed(ctx, account, b.Key.Destination, func(w io.Writer) error { return digest.WriteRelay(w, db) })
+	case set.Replies().Digest:
+		return s.sendComposed(ctx, account, b.Key.Destination, func(w io.Writer) error { return digest.WriteDigest(w, db) })
+	}
+	for i, item := range db.Items {
+		one := db
+		one.Items, one.Key = []digest.Item{item}, strconv.FormatInt(b.Items[i].ID, 10)
+		if err := s.sendComposed(ctx, account, b.Key.Destination, func(w io.Writer) error { return digest.WriteRelay(w, one) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// digestBatch reads a batch's replies and their invitation from the store.
+func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batch, string, error) {
+	set := s.rules.Current()
+	db := digest.Batch{To: b.Key.Destination, Schedule: b.Key.Schedule, Slot: b.Key.Slot, Date: s.now(),
+		StripQuotes: set.Replies().StripQuotes}
+	var replyTo []string
+	for _, it := range b.Items {
+		reply, err := s.store.GetMessage(ctx, it.MessageRef)
+		if err != nil {
+			return db, "", fmt.Errorf("read reply %d: %w", it.MessageRef, err)
+		}
+		raw, err := s.store.MessageRaw(ctx, it.MessageRef)
+		if err != nil {
+			return db, "", fmt.Errorf("read reply %d: %w", it.MessageRef, err)
+		}
+		c, _ := set.Caucus(it.Caucus)
+		db.Items = append(db.Items, digest.Item{Raw: raw, Caucus: it.Caucus, CaucusName: firstNonEmpty(c.Name, it.Caucus),
+			From: reply.From, Received: it.CreatedAt})
+		if c.Address != "" && !strings.Contains(strings.Join(replyTo, ","), c.Address) {
+			replyTo = append(replyTo, c.Address)
+		}
+		if db.Account == "" {
+			db.Account = s.accounts[reply.Account].Address
+		}
+		if db.InvitationMessageID == "" && it.InvitationRef != 0 {
+			if inv, err := s.store.GetMessage(ctx, it.InvitationRef); err == nil {
+				db.InvitationMessageID, db.InvitationSubject = inv.MessageID, inv.Subject
+			}
+		}
+	}
+	db.ReplyTo = strings.Join(replyTo, ", ")
+	if db.Account == "" {
+		return db, "", errors.New("relay replies: their account is no longer configured")
+	}
+	return db, db.Account, nil
+}
+
+// sendComposed streams one composed message into the relay.
+func (s *scheduler) sendComposed(ctx context.Context, from, to string, write func(io.Writer) error) error {
+	pr, pw := io.Pipe()
+	composed := make(chan error, 1)
+	go func() {
+		err := write(pw)
+		pw.CloseWithError(err)
+		composed <- err
+	}()
+	res, err := s.relay.Send(ctx, smtprelay.Envelope{From: from, To: []string{to}}, pr)
+	pr.CloseWithError(errors.New("relay stopped reading"))
+	if cerr := <-composed; cerr != nil && err == nil {
+		return fmt.Errorf("compose relayed replies: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	return rejectedError(res)
+}

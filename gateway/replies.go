@@ -1,0 +1,139 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"caucusgate/queue"
+	"caucusgate/rules"
+	"caucusgate/rules/schedule"
+)
+
+// caucusReply records a caucus's reply to a forwarded invitation as an item
+// to relay to the inviter at the next slot of the reply schedule.
+func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, deliveryID int64) (answered, error) {
+	del, err := in.store.DeliveryByID(ctx, deliveryID)
+	if errors.Is(err, queue.ErrNotFound) {
+		return answered{decision: undecided(d, fmt.Sprintf("reply token names delivery %d, which does not exist", deliveryID))}, nil
+	}
+	if err != nil {
+		return answered{}, err
+	}
+	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus)
+}
+
+// relayReply makes the pending items of a reply to invitation ref from caucus.
+func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string) (answered, error) {
+	r := set.Replies()
+	if r.From == "members" && !fromCaucus(set, caucus, msg) {
+		return answered{decision: undecided(d, fmt.Sprintf("reply from %s, who is not a member of caucus %s (replies.from: members): not relayed", msg.Facts.From, caucus))}, nil
+	}
+	invitation, err := in.store.GetMessage(ctx, ref)
+	if err != nil {
+		return answered{}, fmt.Errorf("look up the invitation of a reply: %w", err)
+	}
+	destinations, err := in.replyDestinations(ctx, set, r, invitation)
+	if err != nil {
+		return answered{}, err
+	}
+	sched, err := schedule.Parse(firstNonEmpty(r.Schedule, schedule.Immediate))
+	if err != nil {
+		return answered{}, fmt.Errorf("reply schedule: %w", err)
+	}
+	due := sched.DueSlot(in.now())
+	var items []queue.NewPending
+	for _, dest := range destinations {
+		items = append(items, queue.NewPending{Kind: queue.KindReply, InvitationRef: ref, Caucus: caucus,
+			Destination: dest, Schedule: sched.String(), DueSlot: due, Held: r.Review})
+	}
+	d.Action, d.Caucuses = rules.Reply, []string{caucus}
+	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
+		strings.Join(destinations, ", "), relayedWhen(sched, r.Review))
+	return answered{decision: d, pending: items}, nil
+}
+
+func relayedWhen(sched *schedule.Schedule, review bool) string {
+	switch {
+	case review:
+		return "after review"
+	case sched.IsImmediate():
+		return "immediately"
+	}
+	return "at the next slot of " + sched.String()
+}
+
+// replyDestinations applies replies.relay_to: the inviter (the invitation's
+// Reply-To, else its From; for an invitation a bureau member forwarded with
+// a tag, the original inviter), the bureau members, or a fixed address.
+func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules.Replies, invitation queue.MessageInfo) ([]string, error) {
+	switch r.RelayTo {
+	case "", "sender", "reply-to":
+		raw, err := in.store.MessageRaw(ctx, invitation.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read the invitation of a reply: %w", err)
+		}
+		return []string{inviterOf(parseInbound(raw), set.Bureau().Members)}, nil
+	case "bureau":
+		return set.Bureau().Members, nil
+	}
+	return []string{r.RelayTo}, nil
+}
+
+// fromCaucus says a message comes from a caucus: from a roster member, or
+// through a mailing list (a List-Id that is not ours).
+func fromCaucus(set *rules.Set, caucus string, msg *inbound) bool {
+	c, ok := set.Caucus(caucus)
+	if !ok {
+		return false
+	}
+	if slices.ContainsFunc(c.Members, func(m string) bool { return strings.EqualFold(m, msg.Facts.From) }) {
+		return true
+	}
+	return c.Address != "" && len(msg.Facts.Header["List-Id"]) > 0
+}
+
+// replyFallback recognises a reply that lost its token (a caucus member
+// answering to the list rather than to Reply-To): In-Reply-To or References
+// naming an invitation we forwarded. It counts only for mail from a roster
+// member or through a caucus list, never from the inviter: forwarded copies
+// keep the invitation's Message-ID, so the inviter's own reminder would
+// otherwise be relayed back to them.
+func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (answered, bool, error) {
+	for _, id := range referencedIDs(msg) {
+		refs, err := in.store.InvitationOf(ctx, id)
+		if err != nil {
+			return answered{}, false, err
+		}
+		for _, ref := range refs {
+			if !fromCaucus(set, ref.Caucus, msg) || in.fromInviter(ctx, ref.MessageRef, msg) {
+				continue
+			}
+			a, err := in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus)
+			return a, err == nil, err
+		}
+	}
+	return answered{}, false, nil
+}
+
+func (in *intake) fromInviter(ctx context.Context, ref int64, msg *inbound) bool {
+	inv, err := in.store.GetMessage(ctx, ref)
+	return err != nil || strings.EqualFold(inv.From, msg.Facts.From)
+}
+
+// referencedIDs are the Message-IDs a message answers, nearest first.
+func referencedIDs(msg *inbound) []string {
+	var ids []string
+	for _, field := range []string{"In-Reply-To", "References"} {
+		for _, v := range msg.Facts.Header[field] {
+			for _, w := range strings.Fields(v) {
+				if id := strings.Trim(w, "<>,"); strings.Contains(id, "@") && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
+}

@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"caucusgate/gateway/mailsim"
+	"caucusgate/queue/queuetest"
+	"caucusgate/rules"
+)
+
+// forwardedReplyTo forwards one invitation and returns the Reply-To address
+// of the copy the gender list got.
+func forwardedReplyTo(t *testing.T, p *pipeline) string {
+	t.Helper()
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(7, "events@itu.int", "Invitation to the forum")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	for _, r := range p.world.Received() {
+		if r.To[0] == "caucus-gender@lists.example.net" {
+			h := readHeader(t, r.Data)
+			list, err := h.AddressList("Reply-To")
+			if err != nil || len(list) != 1 {
+				t.Fatalf("Reply-To of the copy: %v %v", list, err)
+			}
+			return list[0].Address
+		}
+	}
+	t.Fatal("the invitation was not forwarded to the gender list")
+	return ""
+}
+
+func reply(from, to, body string, n int) []byte {
+	return []byte(fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: Invitation to the forum\r\nMessage-ID: <reply-%d@example.net>\r\n"+
+		"In-Reply-To: <inv-7@example.com>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", from, to, n, body))
+}
+
+func relayedTo(p *pipeline, addr string) []mailsim.Received {
+	var out []mailsim.Received
+	for _, r := range p.world.Received() {
+		if r.To[0] == addr {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestReplyRelayedToInviterImmediately(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	replyTo := forwardedReplyTo(t, p)
+	if !strings.HasPrefix(replyTo, "bureau+") {
+		t.Fatalf("Reply-To %q is not the account's plus-address", replyTo)
+	}
+	if err := p.world.Append("bureau@example.org", "INBOX", reply("Gina <gina@gender.example.net>", replyTo, "We will attend.", 1)); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	got := relayedTo(p, "events@itu.int")
+	if len(got) != 1 {
+		t.Fatalf("the inviter got %d messages, want the reply once", len(got))
+	}
+	h := readHeader(t, got[0].Data)
+	if irt := h.Get("In-Reply-To"); irt != "<inv-7@example.com>" {
+		t.Errorf("In-Reply-To %q, want the invitation's Message-ID", irt)
+	}
+	if rt := h.Get("Reply-To"); !strings.Contains(rt, "caucus-gender@lists.example.net") {
+		t.Errorf("Reply-To %q, want the caucus", rt)
+	}
+	if h.Get("List-Id") != "" || h.Get("Precedence") != "" {
+		t.Errorf("a relayed reply carries List-Id %q / Precedence %q", h.Get("List-Id"), h.Get("Precedence"))
+	}
+	if !strings.Contains(string(got[0].Data), "We will attend.") {
+		t.Errorf("relayed reply lacks the answer:\n%s", got[0].Data)
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "events@itu.int")); n != 1 {
+		t.Fatalf("after a second run the inviter has %d messages, want 1", n)
+	}
+}
+
+// TestRepliesWaitForTheSlotAndCatchUpOnce runs with an injected clock: two
+// replies arrive before the slot; a run before it relays nothing; the next
+// run comes hours after several missed slots and sends ONE digest.
+func TestRepliesWaitForTheSlotAndCatchUpOnce(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, strings.Replace(testRules, "rules:\n", "replies:\n  schedule: \"@every 1h\"\nrules:\n", 1))
+	clock := time.Date(2026, 11, 24, 9, 10, 0, 0, time.UTC)
+	p.cfg.Now = func() time.Time { return clock }
+	replyTo := forwardedReplyTo(t, p)
+	for i, from := range []string{"gina@gender.example.net", "gabi@gender.example.net"} {
+		if err := p.world.Append("bureau@example.org", "INBOX", reply(from, replyTo, "Answer "+from, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "events@itu.int")); n != 0 {
+		t.Fatalf("relayed %d before the slot", n)
+	}
+	clock = clock.Add(5 * time.Hour) // down through four slots
+	p.runOnce()
+	got := relayedTo(p, "events@itu.int")
+	if len(got) != 1 {
+		t.Fatalf("after catch-up the inviter got %d messages, want one digest", len(got))
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(got[0].Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/digest") {
+		t.Errorf("Content-Type %q, want multipart/digest", ct)
+	}
+	clock = clock.Add(3 * time.Hour)
+	p.runOnce()
+	if n := len(relayedTo(p, "events@itu.int")); n != 1 {
+		t.Fatalf("later runs relayed again: %d messages", n)
+	}
+}
+
+func TestInvitersOwnReminderIsNotRelayedBack(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	forwardedReplyTo(t, p)
+	// The inviter writes again in the same thread, to the bureau.
+	if err := p.world.Append("bureau@example.org", "INBOX", reply("events@itu.int", "bureau@example.org", "Reminder", 9)); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "events@itu.int")); n != 0 {
+		t.Fatalf("the inviter's reminder was relayed back to them %d times", n)
+	}
+}
+
+func (p *pipeline) setRules(t *testing.T, src string) {
+	t.Helper()
+	set, diags := rules.Parse("rules.yaml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatalf("rules: %v", diags)
+	}
+	p.cfg.Rules = NewRulesHolder(set)
+}

@@ -1,0 +1,196 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"caucusgate/gateway/metrics"
+	"caucusgate/gateway/smtprelay"
+	"caucusgate/queue"
+	"caucusgate/rules/schedule"
+)
+
+// scheduler relays what waits for a slot (caucus replies to inviters) when
+// the slot comes. Slots are computed, never ticked: at each pass, the latest
+// slot since a schedule's last run is run once, so runs missed while the
+// daemon was down are caught up once, not once per missed slot. Every batch
+// has an idempotency key (schedule, slot, destination) kept in the store:
+// only a crash between the relay's acceptance and our record of it can
+// repeat one, and its fixed Message-ID lets mail clients fold the repeat.
+type scheduler struct {
+	store    *queue.Store
+	relay    *smtprelay.Relay
+	rules    *RulesHolder
+	accounts map[string]Account
+	instance string
+	now      func() time.Time
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+
+	mu      sync.Mutex
+	backoff map[queue.BatchKey]time.Time // batches that failed temporarily wait until then
+}
+
+// schedulerRetry spaces the attempts of a batch that failed temporarily.
+const schedulerRetry = time.Minute
+
+// pass runs every schedule's due slot. Errors of one schedule do not stop
+// the others.
+func (s *scheduler) pass(ctx context.Context) error {
+	specs, err := s.specs(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, spec := range specs {
+		err := s.run(ctx, spec)
+		if s.metrics != nil {
+			s.metrics.ScheduleRun(spec, err)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// specs are the schedules with something waiting.
+func (s *scheduler) specs(ctx context.Context) ([]string, error) {
+	infos, err := s.store.Schedules(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list schedules: %w", err)
+	}
+	var specs []string
+	for _, info := range infos {
+		if !slices.Contains(specs, info.Spec) {
+			specs = append(specs, info.Spec)
+		}
+	}
+	return specs, nil
+}
+
+// run sends a schedule's open batches (left by a crash or a temporary
+// failure), then batches and sends what is due at its latest slot.
+func (s *scheduler) run(ctx context.Context, spec string) error {
+	sched, err := schedule.Parse(spec)
+	if err != nil {
+		return fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	open, err := s.store.OpenBatches(ctx, spec)
+	if err != nil {
+		return err
+	}
+	for _, b := range open {
+		s.send(ctx, b)
+	}
+	last, _, err := s.store.LastRun(ctx, spec)
+	if err != nil {
+		return err
+	}
+	slot, due := sched.CatchUp(last, s.now())
+	if !due {
+		return nil
+	}
+	return s.runSlot(ctx, sched, slot)
+}
+
+func (s *scheduler) runSlot(ctx context.Context, sched *schedule.Schedule, slot time.Time) error {
+	spec := sched.String()
+	items, err := s.store.DuePending(ctx, spec, slot)
+	if err != nil {
+		return err
+	}
+	if len(items) > 0 {
+		claimed, err := s.store.ClaimSlot(ctx, spec, slot, s.instance)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			return nil // another instance runs this slot
+		}
+		s.log.Info("schedule slot", "schedule", spec, "slot", slot, "items", len(items))
+		for _, group := range queue.GroupByDestination(items) {
+			if err := s.batch(ctx, spec, slot, group); err != nil {
+				return err
+			}
+		}
+	}
+	if sched.IsImmediate() && len(items) == 0 {
+		return nil // nothing to record every second
+	}
+	return s.store.SetLastRun(ctx, spec, slot)
+}
+
+func (s *scheduler) batch(ctx context.Context, spec string, slot time.Time, group []queue.PendingItem) error {
+	ids := make([]int64, len(group))
+	for i, it := range group {
+		ids[i] = it.ID
+	}
+	b, err := s.store.BeginBatch(ctx, queue.BatchKey{Schedule: spec, Slot: slot, Destination: group[0].Destination}, ids)
+	if err != nil {
+		return err
+	}
+	s.send(ctx, b)
+	return nil
+}
+
+// send relays one batch, unless it is no longer open or waits after a
+// temporary failure; the "sent" record is written as soon as the relay
+// accepts.
+func (s *scheduler) send(ctx context.Context, b queue.Batch) {
+	if b.State != queue.BatchOpen || len(b.Items) == 0 || s.waiting(b.Key) {
+		return
+	}
+	err := s.relayBatch(ctx, b)
+	switch {
+	case err == nil:
+		if err := s.store.MarkBatchSent(ctx, b.Key); err != nil {
+			s.log.Error("record relayed batch", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
+			return
+		}
+		s.log.Info("replies relayed", "schedule", b.Key.Schedule, "slot", b.Key.Slot, "to", b.Key.Destination, "items", len(b.Items))
+	case smtprelay.Temporary(err):
+		s.wait(b.Key)
+		s.log.Warn("relay of replies deferred", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
+	default:
+		s.log.Error("relay of replies failed", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
+		if err := s.store.MarkBatchFailed(ctx, b.Key, err.Error()); err != nil {
+			s.log.Error("record failed batch", "error", err)
+		}
+	}
+}
+
+func (s *scheduler) waiting(key queue.BatchKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now().Before(s.backoff[key])
+}
+
+func (s *scheduler) wait(key queue.BatchKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.backoff == nil {
+		s.backoff = map[queue.BatchKey]time.Time{}
+	}
+	s.backoff[key] = s.now().Add(schedulerRetry)
+}
+
+// loop runs passes until ctx ends: every second, so that an immediate
+// relay goes at once and a cron slot within a second of its time.
+func (s *scheduler) loop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		if err := s.pass(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("schedule pass", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
