@@ -28,11 +28,20 @@ type Moderation struct {
 
 // Moderation returns the gateway's moderation.
 func (g *Gateway) Moderation() *Moderation {
-	accounts := map[string]Account{}
-	for _, a := range g.cfg.Accounts {
-		accounts[a.Name] = a
+	return NewModeration(g.cfg.Store, g.cfg.Rules, g.cfg.Accounts, g.log)
+}
+
+// NewModeration acts on the held messages of store outside a daemon (the
+// held command): only the accounts' names and addresses are used.
+func NewModeration(store *queue.Store, rules *RulesHolder, accounts []Account, log *slog.Logger) *Moderation {
+	byName := map[string]Account{}
+	for _, a := range accounts {
+		byName[a.Name] = a
 	}
-	return &Moderation{store: g.cfg.Store, rules: g.cfg.Rules, accounts: accounts, now: g.cfg.Now, log: g.log}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Moderation{store: store, rules: rules, accounts: byName, now: time.Now, log: log}
 }
 
 // Approve releases held message id on behalf of by (a moderator's address

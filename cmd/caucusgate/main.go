@@ -67,6 +67,7 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"test":    &testCommand{stdout: stdout, stderr: stderr},
 		"replay":  &replayCommand{stdout: stdout, stderr: stderr},
 		"queue":   &queueCommand{stdout: stdout, stderr: stderr},
+		"held":    &heldCommand{stdout: stdout, stderr: stderr},
 	}
 }
 
@@ -100,6 +101,8 @@ Usage:
                                         the rules over mail already in a mailbox, read-only
   caucusgate queue -config FILE list [-json] | retry ID | cancel ID
                                         the delivery queue
+  caucusgate held -config FILE list [-json] | approve ID | reject ID [-reason TEXT]
+                                        messages held for moderation
   caucusgate demo                       the whole pipeline against in-process mail servers
   caucusgate version                    version and build information
 

@@ -73,6 +73,7 @@ func (c *queueCommand) list(ctx context.Context, store *queue.Store, args []stri
 	}
 	if asJSON {
 		for _, d := range list {
+			d.MessageID = angleID(strings.Trim(d.MessageID, "<>"))
 			if err := writeJSONLine(c.stdout, d); err != nil {
 				return err
 			}

@@ -10,9 +10,10 @@ const (
 	// toSafe leaves out ',' (it separates addresses), the gen-delims but
 	// '@' and ':', and "&;=" which section 2 says must be encoded.
 	toSafe = unreserved + "!$'()*+:@"
-	// hfvalueSafe is qchar without '+': RFC 6068 reads '+' literally, but
-	// form decoders (Go's url.ParseQuery among them) turn it into a space.
-	hfvalueSafe = unreserved + "!$'()*,;:@"
+	// hfvalueSafe is qchar without '+' and ';': RFC 6068 reads both
+	// literally, but form decoders turn '+' into a space and take ';' for
+	// a separator (HTML 4) or refuse it (Go's url.ParseQuery).
+	hfvalueSafe = unreserved + "!$'()*,:@"
 )
 
 // escape percent-encodes each byte of s not in safe, UTF-8 byte by byte as

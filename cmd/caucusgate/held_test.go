@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"caucusgate/gateway/mailsim"
+)
+
+// cliWorld is an in-process mail world and a config whose rules are src.
+func cliWorld(t *testing.T, src string, messages ...string) (*mailsim.World, string) {
+	t.Helper()
+	world, err := mailsim.Start(mailsim.Options{Users: []string{"bureau@example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { world.Close() })
+	for _, m := range messages {
+		if err := world.Append("bureau@example.org", "INBOX", []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	config := filepath.Join(dir, "caucusgate.yaml")
+	write(t, config, fmt.Sprintf("store: %s\naccounts:\n  - name: bureau\n    imap: imap://%s\n    username: bureau@example.org\n"+
+		"    password_env: CLI_PASSWORD\n    address: bureau@example.org\n    start: all\nrelay:\n  url: smtp://%s\n",
+		filepath.Join(dir, "cli.db"), world.IMAPAddr, world.SMTPAddr))
+	write(t, filepath.Join(dir, "rules.yaml"), src)
+	t.Setenv("CLI_PASSWORD", mailsim.Password)
+	return world, config
+}
+
+const heldRules = `caucuses:
+  - {id: gender, name: Gender Caucus, address: gender@example.net}
+bureau:
+  moderators: [mod@example.org]
+rules:
+  - name: hold-everything
+    when: {from: "*"}
+    hold: true
+  - name: then-gender
+    when: {from: "*"}
+    forward: [gender]
+`
+
+type heldLine struct {
+	ID        int64  `json:"id"`
+	MessageID string `json:"message_id"`
+	From      string `json:"from"`
+	Subject   string `json:"subject"`
+	Rule      string `json:"rule"`
+	Reason    string `json:"reason"`
+	HeldAt    string `json:"held_at"`
+	State     string `json:"state"`
+}
+
+func heldList(t *testing.T, config string) []heldLine {
+	t.Helper()
+	status, stdout, stderr := runCLI(t, "held", "-config", config, "list", "-json")
+	if status != 0 {
+		t.Fatalf("held list: %d %s", status, stderr)
+	}
+	var out []heldLine
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if line == "" {
+			continue
+		}
+		var h heldLine
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func TestHeldListApproveReject(t *testing.T) {
+	msg := func(n int) string {
+		return fmt.Sprintf("From: someone@ngo.example\r\nSubject: Consultation %d\r\nMessage-ID: <h%d@ngo.example>\r\n\r\nbody\r\n", n, n)
+	}
+	world, config := cliWorld(t, heldRules, msg(1), msg(2))
+	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 0 {
+		t.Fatalf("run -once: %d %s", status, stderr)
+	}
+	held := heldList(t, config)
+	if len(held) != 2 {
+		t.Fatalf("held list: %+v, want 2", held)
+	}
+	h := held[0]
+	if h.MessageID != "<h1@ngo.example>" || h.From != "someone@ngo.example" ||
+		h.Subject != "Consultation 1" || h.Rule != "hold-everything" || h.Reason == "" || h.HeldAt == "" {
+		t.Fatalf("held line %+v", h)
+	}
+	if status, out, stderr := runCLI(t, "held", "-config", config, "approve", fmt.Sprint(h.ID)); status != 0 {
+		t.Fatalf("approve: %d %s %s", status, out, stderr)
+	}
+	if status, _, _ := runCLI(t, "held", "-config", config, "approve", fmt.Sprint(h.ID)); status != 1 {
+		t.Fatalf("a second approval: status %d, want 1", status)
+	}
+	if status, _, stderr := runCLI(t, "held", "-config", config, "reject", fmt.Sprint(held[1].ID), "-reason", "off topic"); status != 0 {
+		t.Fatalf("reject: %d %s", status, stderr)
+	}
+	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 0 {
+		t.Fatalf("run -once after approval: %d %s", status, stderr)
+	}
+	var toGender int
+	for _, r := range world.Received() {
+		if r.To[0] == "gender@example.net" {
+			toGender++
+			if !strings.Contains(string(r.Data), "Consultation 1") {
+				t.Errorf("the rejected message was forwarded:\n%s", r.Data)
+			}
+		}
+	}
+	if toGender != 1 {
+		t.Fatalf("gender got %d copies, want the approved message once", toGender)
+	}
+	if left := heldList(t, config); len(left) != 0 {
+		t.Fatalf("still held: %+v", left)
+	}
+}
