@@ -34,3 +34,22 @@ func (s *Set) Caucuses() []Caucus {
 func (s *Set) RuleCount() int {
 	return len(s.rules)
 }
+
+// Schedules maps each schedule spec the file names (other than immediate)
+// to where it names it: "replies", "caucus gender", "rule weekly-digest".
+func (s *Set) Schedules() map[string][]string {
+	out := map[string][]string{}
+	add := func(spec, where string) {
+		if spec != "" && spec != immediate {
+			out[spec] = append(out[spec], where)
+		}
+	}
+	add(s.replies.Schedule, "replies")
+	for _, c := range s.caucuses {
+		add(c.Schedule, "caucus "+c.ID)
+	}
+	for _, r := range s.rules {
+		add(r.schedule, "rule "+r.name)
+	}
+	return out
+}

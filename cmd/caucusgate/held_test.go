@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"caucusgate/gateway/mailsim"
 )
@@ -120,5 +121,27 @@ func TestHeldListApproveReject(t *testing.T) {
 	}
 	if left := heldList(t, config); len(left) != 0 {
 		t.Fatalf("still held: %+v", left)
+	}
+}
+
+func TestScheduleList(t *testing.T) {
+	_, config := cliWorld(t, `caucuses:
+  - {id: gender, name: Gender Caucus, address: gender@example.net}
+replies:
+  schedule: "CRON_TZ=Europe/Zurich 0 17 * * *"
+`)
+	status, stdout, stderr := runCLI(t, "schedule", "-config", config, "list", "-json")
+	if status != 0 {
+		t.Fatalf("schedule list: %d %s", status, stderr)
+	}
+	var l scheduleLine
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &l); err != nil {
+		t.Fatalf("%q: %v", stdout, err)
+	}
+	zurich, _ := time.LoadLocation("Europe/Zurich")
+	next := l.NextRun.In(zurich)
+	if l.Spec != "CRON_TZ=Europe/Zurich 0 17 * * *" || next.Hour() != 17 || next.Minute() != 0 || !next.After(time.Now()) ||
+		len(l.Used) != 1 || l.Used[0] != "replies" {
+		t.Fatalf("schedule line %+v", l)
 	}
 }

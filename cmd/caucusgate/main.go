@@ -60,14 +60,15 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func commands(stdout, stderr io.Writer) map[string]command {
 	return map[string]command{
-		"run":     &runCommand{stdout: stdout, stderr: stderr},
-		"check":   &checkCommand{stdout: stdout, stderr: stderr},
-		"version": &versionCommand{stdout: stdout},
-		"demo":    &demoCommand{stdout: stdout, stderr: stderr},
-		"test":    &testCommand{stdout: stdout, stderr: stderr},
-		"replay":  &replayCommand{stdout: stdout, stderr: stderr},
-		"queue":   &queueCommand{stdout: stdout, stderr: stderr},
-		"held":    &heldCommand{stdout: stdout, stderr: stderr},
+		"run":      &runCommand{stdout: stdout, stderr: stderr},
+		"check":    &checkCommand{stdout: stdout, stderr: stderr},
+		"version":  &versionCommand{stdout: stdout},
+		"demo":     &demoCommand{stdout: stdout, stderr: stderr},
+		"test":     &testCommand{stdout: stdout, stderr: stderr},
+		"replay":   &replayCommand{stdout: stdout, stderr: stderr},
+		"queue":    &queueCommand{stdout: stdout, stderr: stderr},
+		"held":     &heldCommand{stdout: stdout, stderr: stderr},
+		"schedule": &scheduleCommand{stdout: stdout, stderr: stderr},
 	}
 }
 
@@ -103,6 +104,8 @@ Usage:
                                         the delivery queue
   caucusgate held -config FILE list [-json] | approve ID | reject ID [-reason TEXT]
                                         messages held for moderation
+  caucusgate schedule -config FILE list [-json]
+                                        each schedule: next run, last run, pending items
   caucusgate demo                       the whole pipeline against in-process mail servers
   caucusgate version                    version and build information
 
