@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"time"
 
-	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/compose"
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"

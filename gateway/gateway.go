@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
+	"caucusgate/gateway/unsubscribe"
 	"caucusgate/queue"
 )
 
@@ -30,6 +32,9 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// PublicURL is the base of the one-click unsubscribe links of roster
+	// copies (RFC 8058), served on the public listener; nil: mailto only.
+	PublicURL *url.URL
 	// Metrics, when set, counts what the gateway does for Prometheus.
 	Metrics *metrics.Metrics
 	// OnDecision, when set, is told of every message committed: the demo
@@ -56,6 +61,7 @@ type Gateway struct {
 	log      *slog.Logger
 	events   *events
 	instance string // holds this process's mailbox leases
+	health   *health
 }
 
 // New checks cfg and returns a Gateway ready to Run or RunOnce.
@@ -75,7 +81,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(cfg.Metrics), instance: instance}, nil
+	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(cfg.Metrics), instance: instance, health: newHealth()}, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -189,16 +195,20 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
-			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision, moderation: g.Moderation()}
+			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
+			links: g.unsubscribeLinks(tokens, acct)}
+		sink.moderation.links = sink.links
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink
 			if c.Logger == nil {
 				c.Logger = g.log
 			}
-			if c.Observer == nil && g.cfg.Metrics != nil {
-				c.Observer = g.cfg.Metrics.Mailbox(acct.Name, mailbox)
+			var next imapwatch.Observer
+			if g.cfg.Metrics != nil {
+				next = g.cfg.Metrics.Mailbox(acct.Name, mailbox)
 			}
+			c.Observer = g.health.watch(acct.Name+"/"+mailbox, syncInterval(c), g.cfg.Now(), next)
 			s, err := imapwatch.New(c)
 			if err != nil {
 				return nil, fmt.Errorf("account %s mailbox %s: %w", acct.Name, mailbox, err)
@@ -207,6 +217,15 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 		}
 	}
 	return sups, nil
+}
+
+// syncInterval is how often a mailbox reports a sync when all is well: at
+// each poll, or at each IDLE restart.
+func syncInterval(c imapwatch.Config) time.Duration {
+	if c.IDLE {
+		return orDefault(c.IdleRestart, imapwatch.DefaultIdleRestart)
+	}
+	return orDefault(c.PollInterval, imapwatch.DefaultPollInterval)
 }
 
 // syncAll reads every mailbox once, all at the same time.
@@ -248,6 +267,18 @@ func (g *Gateway) drain(ctx context.Context) error {
 // moderation tokens; it is created at the first start and kept there, so
 // tokens in mail already sent stay valid across restarts and instances.
 const tokenSecret = "tokens"
+
+// Keyring returns the keys that sign the gateway's tokens, creating them in
+// the store at the first start.
+func (g *Gateway) Keyring(ctx context.Context) (*token.Keyring, error) { return g.keyring(ctx) }
+
+// unsubscribeLinks makes a roster member's List-Unsubscribe URIs.
+func (g *Gateway) unsubscribeLinks(tokens *token.Keyring, acct Account) func(caucus, member string) (string, string) {
+	cfg := unsubscribe.Config{Keyring: tokens, PublicURL: g.cfg.PublicURL}
+	return func(caucus, member string) (string, string) {
+		return unsubscribe.Links(cfg, caucus, member, acct.Address)
+	}
+}
 
 func (g *Gateway) keyring(ctx context.Context) (*token.Keyring, error) {
 	if _, err := g.cfg.Store.Secret(ctx, tokenSecret, 32); err != nil {

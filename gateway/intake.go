@@ -3,10 +3,10 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -31,6 +31,7 @@ type intake struct {
 	dmarc   *compose.DMARC // nil: from_rewrite dmarc rewrites always
 
 	moderation *Moderation
+	links      func(caucus, member string) (mailto, https string)
 
 	onDecision func(Decided)
 }
@@ -81,10 +82,14 @@ func (in *intake) MarkAcked(ctx context.Context, mailbox string, uidValidity uin
 func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	set := in.rules.Current()
 	in.events.fetched(b.Account, b.Mailbox, len(b.Messages))
+	unsubscribed, err := in.store.Unsubscribed(ctx)
+	if err != nil {
+		return fmt.Errorf("read unsubscriptions: %w", err)
+	}
 	msgs := make([]queue.Incoming, 0, len(b.Messages))
 	decisions := make([]rules.Decision, 0, len(b.Messages))
 	for _, m := range b.Messages {
-		inc, d, err := in.prepare(ctx, set, m)
+		inc, d, err := in.prepare(ctx, set, unsubscribed, m)
 		if err != nil {
 			return err
 		}
@@ -103,7 +108,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 
 // prepare turns one fetched message into what the store records. Reading
 // the message never fails: problems are warnings kept in the trace.
-func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Message) (queue.Incoming, rules.Decision, error) {
+func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[string][]string, m imapwatch.Message) (queue.Incoming, rules.Decision, error) {
 	msg := parseInbound(m.Raw)
 	forwarded, err := in.store.ForwardedMessageID(ctx, msg.MessageID)
 	if err != nil {
@@ -140,11 +145,15 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, m imapwatch.Messa
 		Trace:               trace,
 		Subject:             msg.Facts.Subject,
 		From:                msg.Facts.From,
-		Deliveries:          plan(set, d, msg, in.account, rewriteFrom),
+		Deliveries:          in.planner(set, rewriteFrom, unsubscribed).plan(d, msg),
 		Bounces:             bounces,
 		Hold:                holdRequest(set, d),
 		Pending:             pending,
 	}, d, nil
+}
+
+func (in *intake) planner(set *rules.Set, rewriteFrom bool, unsubscribed map[string][]string) planner {
+	return planner{set: set, acct: in.account, rewriteFrom: rewriteFrom, unsubscribed: unsubscribed, unsubscribeLinks: in.links}
 }
 
 // answers turns mail that answers us into what it is: a moderator's

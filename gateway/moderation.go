@@ -24,6 +24,7 @@ type Moderation struct {
 	accounts map[string]Account
 	now      func() time.Time
 	log      *slog.Logger
+	links    func(caucus, member string) (mailto, https string) // nil: no List-Unsubscribe
 }
 
 // Moderation returns the gateway's moderation.
@@ -53,7 +54,12 @@ func (m *Moderation) Approve(ctx context.Context, id int64, by string) (queue.Ap
 	}
 	acct, set := m.accounts[msg.Account], m.rules.Current()
 	d := set.Resume(&in.Facts, rules.Env{AccountAddress: acct.Address, ListIDDomain: domainOf(acct.Address)}, holdInfo(held, msg))
-	next := queue.Approval{Deliveries: plan(set, d, in, acct, set.Forwarding().FromRewrite != "never"), Hold: holdRequest(set, d)}
+	unsubscribed, err := m.store.Unsubscribed(ctx)
+	if err != nil {
+		return queue.ApprovalOutcome{}, err
+	}
+	p := planner{set: set, acct: acct, rewriteFrom: set.Forwarding().FromRewrite != "never", unsubscribed: unsubscribed, unsubscribeLinks: m.links}
+	next := queue.Approval{Deliveries: p.plan(d, in), Hold: holdRequest(set, d)}
 	next.Deliveries = append(next.Deliveries, m.tellOthers(held, acct, by, "approved", "")...)
 	out, err := m.store.ApproveHeldWith(ctx, id, by, next)
 	if err != nil {

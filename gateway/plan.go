@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,11 +32,25 @@ type forwardSpec struct {
 	ReplyTTL time.Duration `json:"reply_ttl,omitempty"`
 }
 
-// plan lists the deliveries a decision makes: notices to bureau members,
-// then one copy per caucus list address and one per roster member, each
-// person once even when several of the matched caucuses list them, and never
-// the gateway's own address (a loop).
-func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account, rewriteFrom bool) []queue.NewDelivery {
+// planner is what planning deliveries needs beside the decision.
+type planner struct {
+	set         *rules.Set
+	acct        Account
+	rewriteFrom bool
+	// unsubscribed are the roster members who left, by caucus: the rules
+	// file's roster minus them is who gets copies.
+	unsubscribed map[string][]string
+	// unsubscribeLinks are a roster member's List-Unsubscribe URIs; nil
+	// writes none.
+	unsubscribeLinks func(caucus, member string) (mailto, https string)
+}
+
+// plan lists the deliveries a decision makes: notices to bureau members
+// and moderators, then one copy per caucus list address and one per roster
+// member, each person once even when several of the matched caucuses list
+// them, and never the gateway's own address (a loop).
+func (p planner) plan(d rules.Decision, msg *inbound) []queue.NewDelivery {
+	set, acct := p.set, p.acct
 	out := append(planNotices(d, msg, acct), planModeration(set, d, msg, acct)...)
 	if d.Action != rules.Forward {
 		return out
@@ -46,14 +61,15 @@ func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account, rewriteF
 		if !ok {
 			continue
 		}
-		for _, rcpt := range recipientsOf(c) {
+		for _, rcpt := range p.recipients(c) {
 			key := strings.ToLower(rcpt)
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			spec := specFor(set, d, c, msg, acct, rewriteFrom)
+			spec := specFor(set, d, c, msg, acct, p.rewriteFrom)
 			spec.Recipient = rcpt
+			p.addUnsubscribe(spec, c, rcpt)
 			out = append(out, queue.NewDelivery{
 				Caucus:       c.ID,
 				EnvelopeFrom: acct.Address,
@@ -65,11 +81,35 @@ func plan(set *rules.Set, d rules.Decision, msg *inbound, acct Account, rewriteF
 	return out
 }
 
-func recipientsOf(c rules.Caucus) []string {
+// recipients are a list caucus's address, or a roster's members who have
+// not unsubscribed.
+func (p planner) recipients(c rules.Caucus) []string {
 	if c.Address != "" {
 		return []string{c.Address}
 	}
-	return c.Members
+	gone := p.unsubscribed[c.ID]
+	var out []string
+	for _, m := range c.Members {
+		if !slices.ContainsFunc(gone, func(g string) bool { return strings.EqualFold(g, m) }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// addUnsubscribe gives a roster member's copy its List-Unsubscribe URIs
+// (RFC 2369), and the one-click POST of RFC 8058 when there is an https one.
+func (p planner) addUnsubscribe(spec *forwardSpec, c rules.Caucus, member string) {
+	if c.Address != "" || p.unsubscribeLinks == nil {
+		return
+	}
+	mailto, https := p.unsubscribeLinks(c.ID, member)
+	for _, link := range []string{https, mailto} {
+		if link != "" {
+			spec.ListUnsubscribe = append(spec.ListUnsubscribe, link)
+		}
+	}
+	spec.UnsubscribePost = strings.HasPrefix(https, "https://")
 }
 
 // specFor is the composition of one caucus's copy: the mode the deciding

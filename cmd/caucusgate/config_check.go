@@ -37,6 +37,10 @@ func checkConfig(c *fileConfig) []problem {
 		checkAccount(p, a, add)
 	}
 	checkRelay(c.Relay, add)
+	warn := func(path, format string, args ...any) {
+		ps = append(ps, problem{Path: path, Message: fmt.Sprintf(format, args...), Warning: true})
+	}
+	checkPublic(c, add, warn)
 	checkAdmin(c, add)
 	return ps
 }
@@ -155,4 +159,23 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func checkPublic(c *fileConfig, add, warn addFunc) {
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("public_url", "public_url %q: want an https:// URL, such as https://lists.example.org/caucusgate/", c.PublicURL)
+		} else if u.Scheme != "https" {
+			warn("public_url", "public_url is not https: mail providers offer one-click unsubscribe (RFC 8058) only for https links")
+		}
+	}
+	if c.PublicListen != "" {
+		if _, _, err := net.SplitHostPort(c.PublicListen); err != nil {
+			add("public_listen", "public_listen %q: want HOST:PORT, such as 0.0.0.0:8026", c.PublicListen)
+		}
+		if c.PublicURL == "" {
+			add("public_url", "public_listen without public_url: the unsubscribe links need the URL the endpoint is reached at")
+		}
+	}
 }

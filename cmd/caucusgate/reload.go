@@ -13,6 +13,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"caucusgate/gateway"
+	"caucusgate/gateway/metrics"
 	"caucusgate/rules"
 )
 
@@ -24,10 +25,17 @@ const reloadDebounce = 300 * time.Millisecond
 // file changes. A bad edit keeps the rules in force, is logged with every
 // problem, and is kept in the holder's status for the admin page.
 type rulesReloader struct {
-	path   string
-	holder *gateway.RulesHolder
-	log    *slog.Logger
-	now    func() time.Time
+	path    string
+	holder  *gateway.RulesHolder
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics.Metrics // nil: not counted
+}
+
+func (r *rulesReloader) count(version string, err error) {
+	if r.metrics != nil {
+		r.metrics.RulesReloaded(version, err)
+	}
 }
 
 // reload reads the file and puts it in force, or says why not.
@@ -35,6 +43,7 @@ func (r *rulesReloader) reload(why string) {
 	src, err := os.ReadFile(r.path)
 	if err != nil {
 		r.holder.Failed(r.path, []string{err.Error()}, r.now())
+		r.count("", err)
 		r.log.Error("rules reload failed; the rules in force stay", "file", r.path, "trigger", why, "error", err)
 		return
 	}
@@ -42,6 +51,7 @@ func (r *rulesReloader) reload(why string) {
 	if diags.HasErrors() {
 		problems := strings.Split(strings.TrimSpace(diags.Errors().String()), "\n")
 		r.holder.Failed(r.path, problems, r.now())
+		r.count("", diags.Err())
 		r.log.Error("rules reload failed; the rules in force stay", "file", r.path, "trigger", why,
 			"errors", len(diags.Errors()), "problems", diags.Errors().String())
 		return
@@ -52,6 +62,7 @@ func (r *rulesReloader) reload(why string) {
 		return // saved without change, or a second event for one save
 	}
 	r.holder.Loaded(set, r.path, version, r.now())
+	r.count(version, nil)
 	r.log.Info("rules reloaded", "file", r.path, "trigger", why, "version", version,
 		"changes", rules.Diff(old, set).String(), "warnings", len(diags.Warnings()))
 }

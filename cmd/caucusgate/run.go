@@ -38,7 +38,17 @@ func (c *runCommand) Run(ctx context.Context, args []string) error {
 	if *once {
 		return c.runOnce(ctx, d, log)
 	}
-	reloader := &rulesReloader{path: d.cfg.rulesPath, holder: d.rules, log: log, now: time.Now}
+	srv, err := startAdmin(ctx, d.cfg, d.gateway, d.store, d.registry, log)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	public, err := startPublic(ctx, d.cfg, d.gateway, d.store, log)
+	if err != nil {
+		return err
+	}
+	defer public.stop()
+	reloader := &rulesReloader{path: d.cfg.rulesPath, holder: d.rules, log: log, now: time.Now, metrics: d.metrics}
 	if err := reloader.watch(ctx); err != nil {
 		log.Warn("rules file not watched; reload with SIGHUP", "file", d.cfg.rulesPath, "error", err)
 	}

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"caucusgate/gateway"
 	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 )
@@ -23,6 +26,8 @@ type daemon struct {
 	storeKind string
 	rules     *gateway.RulesHolder
 	gateway   *gateway.Gateway
+	metrics   *metrics.Metrics
+	registry  *prometheus.Registry
 }
 
 func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, error) {
@@ -35,6 +40,8 @@ func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, er
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	gcfg.Store = store
+	m, reg := newMetrics(store)
+	gcfg.Metrics = m
 	g, err := gateway.New(gcfg)
 	if err != nil {
 		store.Close()
@@ -43,7 +50,8 @@ func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, er
 	if src, err := os.ReadFile(cfg.rulesPath); err == nil {
 		gcfg.Rules.Loaded(cfg.rules, cfg.rulesPath, rulesVersion(src), time.Now())
 	}
-	return &daemon{cfg: cfg, log: log, store: store, storeKind: store.Dialect(), rules: gcfg.Rules, gateway: g}, nil
+	return &daemon{cfg: cfg, log: log, store: store, storeKind: store.Dialect(), rules: gcfg.Rules, gateway: g,
+		metrics: m, registry: reg}, nil
 }
 
 func (d *daemon) close() {
@@ -59,7 +67,7 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 	if err != nil {
 		return gateway.Config{}, err
 	}
-	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log}
+	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL()}
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
 		if err != nil {

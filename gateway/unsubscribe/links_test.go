@@ -22,6 +22,7 @@ func TestMailtoLink(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ account, caucus, want string }{
 		{"bureau@example.org", "gender", "mailto:bureau@example.org?subject=unsubscribe%20gender"},
+		{"bureau@example.org", "a;b,c", "mailto:bureau@example.org?subject=unsubscribe%20a%3Bb,c"},
 		{"bureau+gw@example.org", "a+b", "mailto:bureau+gw@example.org?subject=unsubscribe%20a%2Bb"},
 		{"bureau@example.org", "educ&ation=1#x", "mailto:bureau@example.org?subject=unsubscribe%20educ%26ation%3D1%23x"},
 		{"bureau@example.org", "éducation", "mailto:bureau@example.org?subject=unsubscribe%20%C3%A9ducation"},

@@ -1,0 +1,165 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"caucusgate/gateway/admin"
+	"caucusgate/queue"
+	"caucusgate/rules/schedule"
+)
+
+// AdminBackend is what the admin pages show and act on: the store, the
+// rules in force and the gateway's mailboxes.
+func (g *Gateway) AdminBackend() admin.Backend {
+	return &adminBackend{g: g, moderation: g.Moderation()}
+}
+
+type adminBackend struct {
+	g          *Gateway
+	moderation *Moderation
+}
+
+func (b *adminBackend) store() *queue.Store { return b.g.cfg.Store }
+
+func (b *adminBackend) Held(ctx context.Context) ([]admin.Held, error) {
+	list, err := b.store().ListHeld(ctx, queue.HeldFilter{States: []queue.HeldState{queue.HeldWaiting}, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.Held, 0, len(list))
+	for _, h := range list {
+		out = append(out, admin.Held{ID: h.ID, MessageID: h.MessageID, From: h.From, Subject: h.Subject,
+			Rule: h.Rule, Reason: h.Reason, HeldAt: h.HeldAt, Expires: h.ExpiresAt})
+	}
+	return out, nil
+}
+
+func (b *adminBackend) Approve(ctx context.Context, id int64, by string) error {
+	_, err := b.moderation.Approve(ctx, id, "admin "+by)
+	return err
+}
+
+func (b *adminBackend) Reject(ctx context.Context, id int64, by, reason string) error {
+	return b.moderation.Reject(ctx, id, "admin "+by, reason)
+}
+
+func (b *adminBackend) Decisions(ctx context.Context, limit int) ([]admin.Decision, error) {
+	list, err := b.store().ListMessages(ctx, queue.MessageFilter{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.Decision, 0, len(list))
+	for _, m := range list {
+		out = append(out, adminDecision(m))
+	}
+	return out, nil
+}
+
+func (b *adminBackend) Decision(ctx context.Context, id int64) (admin.Decision, error) {
+	m, err := b.store().GetMessage(ctx, id)
+	if err != nil {
+		return admin.Decision{}, err
+	}
+	return adminDecision(m), nil
+}
+
+// adminDecision is a stored message with its decision and trace read back.
+func adminDecision(m queue.MessageInfo) admin.Decision {
+	d := admin.Decision{ID: m.ID, At: m.ReceivedAt, Account: m.Account, Mailbox: m.Mailbox,
+		MessageID: m.MessageID, From: m.From, Subject: m.Subject}
+	var tr traceRecord
+	if err := json.Unmarshal(m.Trace, &tr); err == nil {
+		d.Decision = tr.Decision
+	}
+	d.Decision.Caucuses, d.Decision.Rules, d.Decision.Reason = m.Caucuses, m.Rules, m.Reason
+	return d
+}
+
+func (b *adminBackend) Deliveries(ctx context.Context, limit int) ([]admin.Delivery, error) {
+	return b.store().ListDeliveries(ctx, queue.DeliveryFilter{Limit: limit})
+}
+
+func (b *adminBackend) Retry(ctx context.Context, id int64) error {
+	return b.store().RetryDelivery(ctx, id)
+}
+func (b *adminBackend) Cancel(ctx context.Context, id int64) error {
+	return b.store().CancelDelivery(ctx, id)
+}
+
+func (b *adminBackend) Schedules(ctx context.Context) ([]admin.Schedule, error) {
+	infos, err := b.store().Schedules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bySpec := map[string]*admin.Schedule{}
+	get := func(spec string) *admin.Schedule {
+		if s, ok := bySpec[spec]; ok {
+			return s
+		}
+		s := &admin.Schedule{Spec: spec}
+		if parsed, err := schedule.Parse(spec); err == nil {
+			s.Next = parsed.Next(b.g.cfg.Now())
+		}
+		bySpec[spec] = s
+		return s
+	}
+	for spec, users := range b.g.cfg.Rules.Current().Schedules() {
+		get(spec).Name = strings.Join(users, ", ")
+	}
+	for _, info := range infos {
+		s := get(info.Spec)
+		s.Pending, s.LastRun = info.Pending, info.LastRun
+	}
+	out := make([]admin.Schedule, 0, len(bySpec))
+	for _, s := range bySpec {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Spec < out[j].Spec })
+	return out, nil
+}
+
+func (b *adminBackend) Caucuses(ctx context.Context) ([]admin.Caucus, error) {
+	bounces, err := b.store().BounceCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unsubscribed, err := b.store().Unsubscribed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []admin.Caucus
+	for _, c := range b.g.cfg.Rules.Current().Caucuses() {
+		ac := admin.Caucus{ID: c.ID, Name: c.Name, Address: c.Address, Members: len(c.Members), Unsubscribed: len(unsubscribed[c.ID])}
+		for _, mb := range bounces {
+			if mb.Caucus == c.ID {
+				ac.Bounces.Hard += mb.Hard
+				ac.Bounces.Soft += mb.Soft
+				ac.Bounces.Policy += mb.Policy
+			}
+		}
+		out = append(out, ac)
+	}
+	return out, nil
+}
+
+func (b *adminBackend) RulesStatus(ctx context.Context) admin.RulesStatus {
+	s := b.g.cfg.Rules.Status()
+	out := admin.RulesStatus{File: s.File, Version: s.Version, LoadedAt: s.LoadedAt}
+	if !s.OK() {
+		out.Errors, out.FailedAt = s.Problems, s.FailedAt
+	}
+	return out
+}
+
+// Ready is nil when the store answers and every mailbox synced within its
+// poll interval plus a grace period.
+func (b *adminBackend) Ready(ctx context.Context) error {
+	if _, err := b.store().QueueStats(ctx); err != nil {
+		return fmt.Errorf("store unreachable: %w", err)
+	}
+	return b.g.health.ready(b.g.cfg.Now())
+}
