@@ -73,14 +73,7 @@ func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose co
 
 // signed writes the composed message, DKIM-signed when a key is configured.
 func (d *deliverer) signed(w io.Writer, compose composeFunc, raw io.Reader) error {
-	if d.signer == nil {
-		return compose(w, raw)
-	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(compose(pw, raw)) }()
-	err := d.signer.Sign(w, pr)
-	pr.CloseWithError(errors.New("signer stopped reading"))
-	return err
+	return signedWrite(w, d.signer, func(w io.Writer) error { return compose(w, raw) })
 }
 
 // composeFunc writes a delivery's message, reading the original from raw.

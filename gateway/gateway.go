@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/gateway/imapwatch"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
@@ -32,6 +33,8 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// DKIM, when set, signs everything the gateway sends.
+	DKIM compose.Signer
 	// PublicURL is the base of the one-click unsubscribe links of roster
 	// copies (RFC 8058), served on the public listener; nil: mailto only.
 	PublicURL *url.URL
@@ -155,7 +158,7 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err != nil {
 		return err
 	}
-	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, tokens: tokens, log: g.log, events: g.events}); err != nil {
+	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups, g.scheduler(relay))
@@ -167,7 +170,7 @@ func (g *Gateway) scheduler(relay *smtprelay.Relay) *scheduler {
 	for _, a := range g.cfg.Accounts {
 		accounts[a.Name] = a
 	}
-	return &scheduler{store: g.cfg.Store, relay: relay, rules: g.cfg.Rules, accounts: accounts,
+	return &scheduler{store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, rules: g.cfg.Rules, accounts: accounts,
 		instance: g.instance, now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/gateway/digest"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
@@ -80,7 +81,7 @@ func (s *scheduler) sendComposed(ctx context.Context, from, to string, write fun
 	pr, pw := io.Pipe()
 	composed := make(chan error, 1)
 	go func() {
-		err := write(pw)
+		err := signedWrite(pw, s.signer, write)
 		pw.CloseWithError(err)
 		composed <- err
 	}()
@@ -93,4 +94,16 @@ func (s *scheduler) sendComposed(ctx context.Context, from, to string, write fun
 		return err
 	}
 	return rejectedError(res)
+}
+
+// signedWrite writes a message through the DKIM signer, when there is one.
+func signedWrite(w io.Writer, signer compose.Signer, write func(io.Writer) error) error {
+	if signer == nil {
+		return write(w)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(write(pw)) }()
+	err := signer.Sign(w, pr)
+	pr.CloseWithError(errors.New("signer stopped reading"))
+	return err
 }

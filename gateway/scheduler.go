@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
@@ -25,6 +26,7 @@ import (
 type scheduler struct {
 	store    *queue.Store
 	relay    *smtprelay.Relay
+	signer   compose.Signer // nil: no DKIM signature
 	rules    *RulesHolder
 	accounts map[string]Account
 	instance string

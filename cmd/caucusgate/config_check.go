@@ -41,6 +41,7 @@ func checkConfig(c *fileConfig) []problem {
 		ps = append(ps, problem{Path: path, Message: fmt.Sprintf(format, args...), Warning: true})
 	}
 	checkPublic(c, add, warn)
+	checkDKIM(c.DKIM, add)
 	checkAdmin(c, add)
 	return ps
 }
@@ -177,5 +178,17 @@ func checkPublic(c *fileConfig, add, warn addFunc) {
 		if c.PublicURL == "" {
 			add("public_url", "public_listen without public_url: the unsubscribe links need the URL the endpoint is reached at")
 		}
+	}
+}
+
+func checkDKIM(d dkimConfig, add addFunc) {
+	set := 0
+	for _, v := range []string{d.Domain, d.Selector, d.PrivateKeyFile} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		add("dkim", "dkim needs domain, selector and private_key_file together")
 	}
 }

@@ -67,7 +67,11 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 	if err != nil {
 		return gateway.Config{}, err
 	}
-	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL()}
+	signer, err := dkimSigner(cfg)
+	if err != nil {
+		return gateway.Config{}, err
+	}
+	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL(), DKIM: signer}
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
 		if err != nil {
