@@ -198,6 +198,8 @@ func (ev *evaluation) finish() {
 	switch {
 	case len(ev.reasons) > 0:
 		d.Reason = strings.Join(ev.reasons, "; ")
+	case d.Reason == "" && d.Trace.Tag != nil:
+		d.Reason = "no rule routes it; " + d.Trace.Tag.Why
 	case d.Reason == "":
 		d.Reason = "no rule or tag routes it"
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"os"
@@ -16,10 +18,13 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"caucusgate/gateway"
+	"caucusgate/gateway/admin"
 	"caucusgate/gateway/imapwatch"
 	"caucusgate/gateway/mailsim"
+	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 	"caucusgate/rules"
@@ -34,10 +39,12 @@ type demoCommand struct{ stdout, stderr io.Writer }
 
 // Run shows the whole pipeline on a fresh machine: in-process IMAP and SMTP
 // servers, sample caucuses and rules, a bureau inbox of realistic
-// invitations, and the same gateway code as `run`.
+// invitations, and the same gateway code as `run`. With -listen it keeps
+// running, with the admin page, so a newcomer can look around.
 func (c *demoCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("demo", c.stderr)
 	verbose := fs.Bool("v", false, "print the gateway's log")
+	listen := fs.String("listen", "", "keep running with the admin page on this address (such as 127.0.0.1:8025)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,40 +52,151 @@ func (c *demoCommand) Run(ctx context.Context, args []string) error {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(c.stderr, nil))
 	}
-	set, err := demoRules()
+	d, err := startDemo(ctx, log)
 	if err != nil {
 		return err
+	}
+	defer d.close()
+	c.intro(d.world)
+	if err := c.forwardPass(ctx, d); err != nil {
+		return err
+	}
+	if err := c.replyPass(ctx, d); err != nil {
+		return err
+	}
+	if *listen != "" {
+		return c.serve(ctx, d, *listen, log)
+	}
+	return nil
+}
+
+// demo is the demo's world: mail servers, a store, rules and the log of
+// decisions.
+type demo struct {
+	world   *mailsim.World
+	dir     string
+	store   *queue.Store
+	set     *rules.Set
+	log     *slog.Logger
+	decided demoLog
+}
+
+func startDemo(ctx context.Context, log *slog.Logger) (*demo, error) {
+	set, err := demoRules()
+	if err != nil {
+		return nil, err
 	}
 	world, err := mailsim.Start(mailsim.Options{Users: demoUsers(set)})
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("demo: %w", err)
 	}
-	defer world.Close()
+	d := &demo{world: world, set: set, log: log}
 	if err := demoSeed(world); err != nil {
+		d.close()
+		return nil, err
+	}
+	if d.dir, err = os.MkdirTemp("", "caucusgate-demo-"); err != nil {
+		d.close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if d.store, err = queue.Open(ctx, queue.Options{DSN: filepath.Join(d.dir, "caucusgate.db"), Logger: log}); err != nil {
+		d.close()
+		return nil, fmt.Errorf("demo: open store: %w", err)
+	}
+	return d, nil
+}
+
+func (d *demo) close() {
+	if d.store != nil {
+		d.store.Close()
+	}
+	if d.dir != "" {
+		os.RemoveAll(d.dir)
+	}
+	d.world.Close()
+}
+
+// gateway is a gateway over the demo's world, as `run` would build one.
+func (d *demo) gateway() (*gateway.Gateway, error) {
+	return gateway.New(demoConfig(d.world, d.store, d.set, d.log, d.decided.add))
+}
+
+// once runs one pass: `run -once`.
+func (d *demo) once(ctx context.Context) (gateway.Summary, error) {
+	g, err := d.gateway()
+	if err != nil {
+		return gateway.Summary{}, err
+	}
+	s, err := g.RunOnce(ctx)
+	if err != nil {
+		return s, fmt.Errorf("demo: %w", err)
+	}
+	return s, nil
+}
+
+func (c *demoCommand) forwardPass(ctx context.Context, d *demo) error {
+	summary, err := d.once(ctx)
+	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "caucusgate-demo-")
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	store, err := queue.Open(ctx, queue.Options{DSN: filepath.Join(dir, "caucusgate.db"), Logger: log})
-	if err != nil {
-		return fmt.Errorf("demo: open store: %w", err)
-	}
-	defer store.Close()
-	var decided demoLog
-	g, err := gateway.New(demoConfig(world, store, set, log, decided.add))
-	if err != nil {
-		return err
-	}
-	c.intro(world)
-	summary, err := g.RunOnce(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	c.report(decided.sorted(), world.Received(), summary)
+	c.report(d.decided.sorted(), d.world.Received(), summary)
 	return nil
+}
+
+// replyPass has a Gender Caucus member answer the ITU invitation through
+// the Reply-To of the copy the caucus got, then relays the answer to the
+// inviter at the next slot of the demo's reply schedule.
+func (c *demoCommand) replyPass(ctx context.Context, d *demo) error {
+	replyTo, ok := demoReplyTo(d.world.Received(), "gender@lists.example.net", "wsis-2026-consult@itu.int")
+	if !ok {
+		return fmt.Errorf("demo: the ITU invitation did not reach the Gender Caucus")
+	}
+	answer := "From: Gina Ortiz <gina@example.net>\r\nTo: " + replyTo + "\r\nSubject: Re: Invitation: Open consultation on digital inclusion\r\n" +
+		"Message-ID: <gender-answer@example.net>\r\nIn-Reply-To: <wsis-2026-consult@itu.int>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"The Gender Caucus will send two speakers and a written input.\r\n\r\n> ITU invites civil society to the open consultation\r\n"
+	if err := d.world.Append(demoBureau, "INBOX", []byte(answer)); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "\nA Gender Caucus member answers the ITU invitation, writing to the copy's Reply-To (%s).\n", replyTo)
+	if _, err := d.once(ctx); err != nil {
+		return err
+	}
+	before := len(d.world.Received())
+	fmt.Fprintln(c.stdout, "The reply waits for the next slot of the reply schedule (@every 5s)...")
+	if err := waitForSlot(ctx, 5*time.Second); err != nil {
+		return err
+	}
+	if _, err := d.once(ctx); err != nil {
+		return err
+	}
+	for _, r := range d.world.Received()[before:] {
+		h := headerOf(r.Data)
+		fmt.Fprintf(c.stdout, "Relayed to the inviter %s: %q, In-Reply-To %s\n", strings.Join(r.To, ", "), h["Subject"], h["In-Reply-To"])
+	}
+	return nil
+}
+
+// waitForSlot sleeps past the next multiple of every (the demo's @every
+// schedule counts its slots from the Unix epoch).
+func waitForSlot(ctx context.Context, every time.Duration) error {
+	next := time.Now().Truncate(every).Add(every + 100*time.Millisecond)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(next)):
+		return nil
+	}
+}
+
+// demoReplyTo is the Reply-To of the copy of message id sent to rcpt.
+func demoReplyTo(received []mailsim.Received, rcpt, id string) (string, bool) {
+	for _, r := range received {
+		h := headerOf(r.Data)
+		if r.To[0] == rcpt && strings.Trim(h["Message-Id"], "<>") == id {
+			return strings.Trim(h["Reply-To"], "<>"), true
+		}
+	}
+	return "", false
 }
 
 func demoRules() (*rules.Set, error) {
@@ -136,7 +254,9 @@ func demoConfig(world *mailsim.World, store *queue.Store, set *rules.Set, log *s
 			Watch: imapwatch.Config{
 				URL:      &url.URL{Scheme: "imap", Host: world.IMAPAddr},
 				Username: demoBureau, Password: mailsim.Password,
-				Start: imapwatch.Start{Mode: imapwatch.StartAll}, IDLE: true,
+				// Polling: imapmemserver's IDLE reports only what
+				// arrives after IDLE began.
+				Start: imapwatch.Start{Mode: imapwatch.StartAll}, PollInterval: 2 * time.Second,
 			},
 		}},
 		Relay:      smtprelay.Config{URL: &url.URL{Scheme: "smtp", Host: world.SMTPAddr}, Hostname: "gateway.example.org"},
@@ -167,7 +287,7 @@ func (l *demoLog) sorted() []gateway.Decided {
 
 func (c *demoCommand) intro(world *mailsim.World) {
 	fmt.Fprintf(c.stdout, "caucusgate demo: in-process IMAP on %s and SMTP on %s, store in SQLite.\n", world.IMAPAddr, world.SMTPAddr)
-	fmt.Fprintf(c.stdout, "The bureau's inbox holds sample invitations; the gateway takes them once (run -once).\n\n")
+	fmt.Fprintf(c.stdout, "The bureau's inbox holds a dozen sample messages; the gateway takes them once (run -once).\n\n")
 }
 
 func (c *demoCommand) report(decided []gateway.Decided, received []mailsim.Received, s gateway.Summary) {
@@ -217,4 +337,32 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// Demo admin login, printed for the newcomer; the demo's data is made up.
+const demoAdminUser, demoAdminPassword = "admin", "demo"
+
+// serve keeps the demo running as a daemon with the admin page, until
+// interrupted.
+func (c *demoCommand) serve(ctx context.Context, d *demo, addr string, log *slog.Logger) error {
+	g, err := d.gateway()
+	if err != nil {
+		return err
+	}
+	_, reg := newMetrics(d.store)
+	handler, err := admin.NewHandler(admin.Config{Backend: g.AdminBackend(), Username: demoAdminUser, Password: demoAdminPassword,
+		Metrics: metrics.Handler(reg), Insecure: true, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("demo: listen %s: %w", addr, err)
+	}
+	srv := &adminServer{ln: ln, log: log, srv: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+	go srv.serve("", "")
+	defer srv.stop()
+	fmt.Fprintf(c.stdout, "\nThe admin page is at http://%s/ (login %s, password %s). Ctrl-C stops the demo.\n",
+		ln.Addr(), demoAdminUser, demoAdminPassword)
+	return g.Run(ctx)
 }
