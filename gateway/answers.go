@@ -16,6 +16,8 @@ import (
 type answered struct {
 	decision rules.Decision
 	pending  []queue.NewPending
+	thread   string              // a relay about this thread, for the circuit breaker
+	notices  []queue.NewDelivery // admins told of what happened
 }
 
 // answer opens the token the rules found and acts on it. A token that does

@@ -33,6 +33,8 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// Notify is the admins' address, told of tripped circuit breakers.
+	Notify string
 	// DKIM, when set, signs everything the gateway sends.
 	DKIM compose.Signer
 	// PublicURL is the base of the one-click unsubscribe links of roster
@@ -199,7 +201,7 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
 			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
-			links: g.unsubscribeLinks(tokens, acct)}
+			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify}
 		sink.moderation.links = sink.links
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch

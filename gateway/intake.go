@@ -32,6 +32,7 @@ type intake struct {
 
 	moderation *Moderation
 	links      func(caucus, member string) (mailto, https string)
+	notify     string // the admins' address (config notify), "" for none
 
 	onDecision func(Decided)
 }
@@ -88,6 +89,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	}
 	msgs := make([]queue.Incoming, 0, len(b.Messages))
 	decisions := make([]rules.Decision, 0, len(b.Messages))
+	parsed := make([][]byte, 0, len(b.Messages))
 	for _, m := range b.Messages {
 		inc, d, err := in.prepare(ctx, set, unsubscribed, m)
 		if err != nil {
@@ -95,6 +97,10 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 		}
 		msgs = append(msgs, inc)
 		decisions = append(decisions, d)
+		parsed = append(parsed, m.Raw)
+	}
+	if err := in.applyBreaker(ctx, set, msgs, decisions, parsed); err != nil {
+		return err
 	}
 	outcomes, err := in.store.Intake(ctx, in.key(b.Mailbox), b.UIDValidity, msgs)
 	if err != nil {
@@ -119,10 +125,11 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		msg.Facts.Size = m.Size
 	}
 	d := decide(set, msg, in.account, m)
-	d, pending, err := in.answers(ctx, set, d, msg)
+	ans, err := in.answers(ctx, set, d, msg)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, err
 	}
+	d = ans.decision
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
 	bounces, err := in.bounces(ctx, d, msg, m.Raw)
 	if err != nil {
@@ -148,7 +155,8 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		Deliveries:          in.planner(set, rewriteFrom, unsubscribed).plan(d, msg),
 		Bounces:             bounces,
 		Hold:                holdRequest(set, d),
-		Pending:             pending,
+		Pending:             ans.pending,
+		RelayThread:         ans.thread,
 	}, d, nil
 }
 
@@ -159,22 +167,21 @@ func (in *intake) planner(set *rules.Set, rewriteFrom bool, unsubscribed map[str
 // answers turns mail that answers us into what it is: a moderator's
 // decision, or a caucus's reply to relay (by its token, or by the
 // In-Reply-To fallback when nothing else routes it).
-func (in *intake) answers(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (rules.Decision, []queue.NewPending, error) {
+func (in *intake) answers(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (answered, error) {
 	if in.tokens == nil {
-		return d, nil, nil
+		return answered{decision: d}, nil
 	}
 	switch {
 	case d.Action == rules.Reply && d.ReplyToken != "":
-		a, err := in.answer(ctx, set, d, msg)
-		return a.decision, a.pending, err
+		return in.answer(ctx, set, d, msg)
 	case d.Action == rules.None && d.NeverForwarded == "":
 		a, ok, err := in.replyFallback(ctx, set, d, msg)
 		if !ok {
-			return d, nil, err
+			return answered{decision: d}, err
 		}
-		return a.decision, a.pending, err
+		return a, err
 	}
-	return d, nil, nil
+	return answered{decision: d}, nil
 }
 
 // traceRecord is what the store keeps to explain a decision.

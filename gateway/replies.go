@@ -52,7 +52,7 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	d.Action, d.Caucuses = rules.Reply, []string{caucus}
 	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
 		strings.Join(destinations, ", "), relayedWhen(sched, r.Review))
-	return answered{decision: d, pending: items}, nil
+	return answered{decision: d, pending: items, thread: threadOf(ref)}, nil
 }
 
 func relayedWhen(sched *schedule.Schedule, review bool) string {
@@ -64,6 +64,10 @@ func relayedWhen(sched *schedule.Schedule, review bool) string {
 	}
 	return "at the next slot of " + sched.String()
 }
+
+// threadOf names the thread of mail coming back about one forwarded
+// invitation, for the circuit breaker.
+func threadOf(invitationRef int64) string { return fmt.Sprintf("invitation:%d", invitationRef) }
 
 // replyDestinations applies replies.relay_to: the inviter (the invitation's
 // Reply-To, else its From; for an invitation a bureau member forwarded with

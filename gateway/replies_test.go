@@ -141,3 +141,30 @@ func (p *pipeline) setRules(t *testing.T, src string) {
 	}
 	p.cfg.Rules = NewRulesHolder(set)
 }
+
+// TestCircuitBreakerHoldsARelayLoop: replies about one invitation beyond
+// forwarding.loop_limit are held, and the admins are told, once per reply.
+func TestCircuitBreakerHoldsARelayLoop(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, strings.Replace(testRules, "rules:\n", "forwarding:\n  loop_limit: {relays: 2, window: 60m}\nrules:\n", 1))
+	p.cfg.Notify = "admins@example.org"
+	replyTo := forwardedReplyTo(t, p)
+	for i := range 3 {
+		if err := p.world.Append("bureau@example.org", "INBOX", reply("Gina <gina@gender.example.net>", replyTo, fmt.Sprintf("Answer %d", i), 20+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.runOnce()
+	relayed := relayedTo(p, "events@itu.int")
+	if len(relayed) != 1 {
+		t.Fatalf("the inviter got %d messages, want one digest of the 2 replies the limit allows", len(relayed))
+	}
+	body := string(relayed[0].Data)
+	if !strings.Contains(body, "Answer 0") || !strings.Contains(body, "Answer 1") || strings.Contains(body, "Answer 2") {
+		t.Errorf("the digest should hold answers 0 and 1, not 2:\n%s", body)
+	}
+	alerts := relayedTo(p, "admins@example.org")
+	if len(alerts) != 1 || !strings.Contains(strings.ToLower(string(alerts[0].Data)), "circuit breaker tripped") {
+		t.Fatalf("admins got %d alerts, want one about the breaker", len(alerts))
+	}
+}

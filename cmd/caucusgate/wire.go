@@ -71,7 +71,8 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 	if err != nil {
 		return gateway.Config{}, err
 	}
-	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL(), DKIM: signer}
+	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL(), DKIM: signer,
+		Notify: cfg.file.Notify}
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
 		if err != nil {
