@@ -161,7 +161,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 }
 
 func (in *intake) planner(set *rules.Set, rewriteFrom bool, unsubscribed map[string][]string) planner {
-	return planner{set: set, acct: in.account, rewriteFrom: rewriteFrom, unsubscribed: unsubscribed, unsubscribeLinks: in.links}
+	return planner{set: set, acct: in.account, rewriteFrom: rewriteFrom, unsubscribed: unsubscribed, unsubscribeLinks: in.links, now: in.now()}
 }
 
 // answers turns mail that answers us into what it is: a moderator's

@@ -58,7 +58,7 @@ func (m *Moderation) Approve(ctx context.Context, id int64, by string) (queue.Ap
 	if err != nil {
 		return queue.ApprovalOutcome{}, err
 	}
-	p := planner{set: set, acct: acct, rewriteFrom: set.Forwarding().FromRewrite != "never", unsubscribed: unsubscribed, unsubscribeLinks: m.links}
+	p := planner{set: set, acct: acct, rewriteFrom: set.Forwarding().FromRewrite != "never", unsubscribed: unsubscribed, unsubscribeLinks: m.links, now: m.now()}
 	next := queue.Approval{Deliveries: p.plan(d, in), Hold: holdRequest(set, d)}
 	next.Deliveries = append(next.Deliveries, m.tellOthers(held, acct, by, "approved", "")...)
 	out, err := m.store.ApproveHeldWith(ctx, id, by, next)

@@ -11,6 +11,7 @@ import (
 	"caucusgate/gateway/compose"
 	"caucusgate/queue"
 	"caucusgate/rules"
+	"caucusgate/rules/schedule"
 )
 
 // deliverySpec is what a delivery job sends: a forwarded copy, or a notice
@@ -43,6 +44,7 @@ type planner struct {
 	// unsubscribeLinks are a roster member's List-Unsubscribe URIs; nil
 	// writes none.
 	unsubscribeLinks func(caucus, member string) (mailto, https string)
+	now              time.Time // when the message was taken in: a scheduled forward's slot follows it
 }
 
 // plan lists the deliveries a decision makes: notices to bureau members
@@ -75,10 +77,26 @@ func (p planner) plan(d rules.Decision, msg *inbound) []queue.NewDelivery {
 				EnvelopeFrom: acct.Address,
 				Recipients:   []string{rcpt},
 				Spec:         mustJSON(deliverySpec{Forward: spec}),
+				NotBefore:    p.slot(d, c),
 			})
 		}
 	}
 	return out
+}
+
+// slot is when a forward on a schedule (the deciding rule's, else the
+// caucus's) goes out: the first slot after the message came in. The zero
+// time means at once.
+func (p planner) slot(d rules.Decision, c rules.Caucus) time.Time {
+	spec := firstNonEmpty(d.Schedule, c.Schedule)
+	if spec == "" || spec == schedule.Immediate {
+		return time.Time{}
+	}
+	sched, err := schedule.Parse(spec)
+	if err != nil || p.now.IsZero() {
+		return time.Time{} // validated at load; never hold mail back on a bad spec
+	}
+	return sched.DueSlot(p.now)
 }
 
 // recipients are a list caucus's address, or a roster's members who have

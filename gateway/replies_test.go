@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"caucusgate/gateway/mailsim"
+	"caucusgate/queue"
 	"caucusgate/queue/queuetest"
 	"caucusgate/rules"
 )
@@ -166,5 +168,27 @@ func TestCircuitBreakerHoldsARelayLoop(t *testing.T) {
 	alerts := relayedTo(p, "admins@example.org")
 	if len(alerts) != 1 || !strings.Contains(strings.ToLower(string(alerts[0].Data)), "circuit breaker tripped") {
 		t.Fatalf("admins got %d alerts, want one about the breaker", len(alerts))
+	}
+}
+
+// TestScheduledForwardWaitsForItsSlot: a caucus on a weekly schedule gets
+// its invitations at the slot, not before; run -once does not force it.
+func TestScheduledForwardWaitsForItsSlot(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, strings.Replace(testRules, "    address: caucus-education@lists.example.net\n",
+		"    address: caucus-education@lists.example.net\n    schedule: \"@every 168h\"\n", 1))
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "caucus-education@lists.example.net")); n != 0 {
+		t.Fatalf("the weekly caucus got %d copies before its slot", n)
+	}
+	if n := len(relayedTo(p, "caucus-gender@lists.example.net")); n != 1 {
+		t.Fatalf("the immediate caucus got %d copies, want 1", n)
+	}
+	list, err := p.store.ListDeliveries(context.Background(), queue.DeliveryFilter{States: []queue.DeliveryState{queue.StatePending}})
+	if err != nil || len(list) != 1 || list[0].Caucus != "education" || list[0].NextAttempt.Before(time.Now().Add(time.Hour)) {
+		t.Fatalf("pending: %+v %v; want the education copy waiting for its slot", list, err)
 	}
 }

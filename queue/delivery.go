@@ -62,10 +62,10 @@ type DeliveryOutcome struct {
 	Duration time.Duration
 }
 
-func (s *Store) deliveryJob(deliveryID int64) river.InsertManyParams {
+func (s *Store) deliveryJob(deliveryID int64, notBefore time.Time) river.InsertManyParams {
 	return river.InsertManyParams{
 		Args:       deliveryArgs{DeliveryID: deliveryID},
-		InsertOpts: &river.InsertOpts{MaxAttempts: s.retry.MaxAttempts()},
+		InsertOpts: &river.InsertOpts{MaxAttempts: s.retry.MaxAttempts(), ScheduledAt: notBefore},
 	}
 }
 

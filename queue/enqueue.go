@@ -16,7 +16,7 @@ func (s *Store) AddDeliveries(ctx context.Context, messageRef int64, deliveries 
 		if ids, err = s.insertDeliveries(ctx, tx, messageRef, deliveries); err != nil {
 			return err
 		}
-		return s.insertJobsTx(ctx, tx, s.deliveryJobs(ids))
+		return s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, deliveries))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add deliveries of message %d: %w", messageRef, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 )
@@ -45,6 +46,10 @@ type NewDelivery struct {
 	EnvelopeFrom string
 	Recipients   []string
 	Spec         json.RawMessage // opaque to queue: how the gateway composes the copy
+	// NotBefore, when set, holds the first attempt until then: a forward
+	// on a schedule waits for its slot, durably, and is due at once after
+	// a downtime that passed it.
+	NotBefore time.Time
 }
 
 // Outcome says what Intake did with one Incoming, in the same order.
@@ -92,9 +97,7 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 			return nil, fmt.Errorf("uid %d: %w", m.UID, err)
 		}
 		out[i] = o
-		for _, id := range o.DeliveryIDs {
-			jobs = append(jobs, s.deliveryJob(id))
-		}
+		jobs = append(jobs, s.deliveryJobs(o.DeliveryIDs, m.Deliveries)...)
 	}
 	if err := s.insertJobsTx(ctx, tx, jobs); err != nil {
 		return nil, err

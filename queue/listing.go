@@ -145,7 +145,7 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, s.q("UPDATE deliveries SET state = 'pending' WHERE id = ?"), id); err != nil {
 			return err
 		}
-		return s.insertJobsTx(ctx, tx, []river.InsertManyParams{s.deliveryJob(id)})
+		return s.insertJobsTx(ctx, tx, []river.InsertManyParams{s.deliveryJob(id, time.Time{})})
 	})
 	if err != nil {
 		return fmt.Errorf("retry delivery %d: %w", id, err)

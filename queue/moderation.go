@@ -60,7 +60,7 @@ func (s *Store) continueTx(ctx context.Context, tx *sql.Tx, ref int64, next Appr
 	if out.DeliveryIDs, err = s.insertDeliveries(ctx, tx, ref, next.Deliveries); err != nil {
 		return out, err
 	}
-	if err := s.insertJobsTx(ctx, tx, s.deliveryJobs(out.DeliveryIDs)); err != nil {
+	if err := s.insertJobsTx(ctx, tx, s.deliveryJobs(out.DeliveryIDs, next.Deliveries)); err != nil {
 		return out, err
 	}
 	if out.PendingIDs, err = s.addPendingTx(ctx, tx, ref, next.Pending); err != nil {
@@ -72,10 +72,11 @@ func (s *Store) continueTx(ctx context.Context, tx *sql.Tx, ref int64, next Appr
 	return out, err
 }
 
-func (s *Store) deliveryJobs(ids []int64) []river.InsertManyParams {
+// deliveryJobs are the jobs of deliveries ds, recorded with ids.
+func (s *Store) deliveryJobs(ids []int64, ds []NewDelivery) []river.InsertManyParams {
 	jobs := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
-		jobs[i] = s.deliveryJob(id)
+		jobs[i] = s.deliveryJob(id, ds[i].NotBefore)
 	}
 	return jobs
 }
