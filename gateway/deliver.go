@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"caucusgate/gateway/bounce"
@@ -26,6 +27,7 @@ type deliverer struct {
 	relay  *smtprelay.Relay
 	tokens *token.Keyring
 	signer compose.Signer // nil: no DKIM signature
+	notify string         // the admins' address, told of failed deliveries
 	log    *slog.Logger
 	events *events
 }
@@ -47,7 +49,28 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 	}
 	d.logAttempt(job, err)
 	d.events.attempted(err)
-	return classify(err)
+	err = classify(err)
+	if queue.IsPermanent(err) && spec.Forward != nil {
+		d.notifyFailure(ctx, job, spec.Forward.Account, err)
+	}
+	return err
+}
+
+// notifyFailure tells the admins (config notify) that a copy could not be
+// delivered: a caucus list that no longer exists must not fail in silence.
+func (d *deliverer) notifyFailure(ctx context.Context, job queue.Delivery, account string, failure error) {
+	if d.notify == "" {
+		return
+	}
+	n := noticeSpec{Account: account, To: d.notify,
+		Subject: fmt.Sprintf("caucusgate: delivery to %s failed", strings.Join(job.Recipients, ", ")),
+		Body: fmt.Sprintf("A forwarded copy could not be delivered and will not be retried.\n\n  Caucus:     %s\n  Recipients: %s\n  Error:      %v\n\n"+
+			"caucusgate queue list -state failed shows it; caucusgate queue retry %d tries again.\n",
+			job.Caucus, strings.Join(job.Recipients, ", "), failure, job.ID),
+		MessageID: fmt.Sprintf("failed-%d@caucusgate.%s", job.ID, domainOf(account))}
+	if _, err := d.store.AddDeliveries(ctx, job.MessageRef, []queue.NewDelivery{{Recipients: []string{d.notify}, Spec: mustJSON(deliverySpec{Notice: &n})}}); err != nil {
+		d.log.Error("notify admins of a failed delivery", "delivery", job.ID, "error", err)
+	}
 }
 
 // send streams the composed copy into the relay's DATA: memory stays bounded

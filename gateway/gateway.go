@@ -33,7 +33,8 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
-	// Notify is the admins' address, told of tripped circuit breakers.
+	// Notify is the admins' address, told of failed deliveries and tripped
+	// circuit breakers.
 	Notify string
 	// DKIM, when set, signs everything the gateway sends.
 	DKIM compose.Signer
@@ -160,7 +161,7 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err != nil {
 		return err
 	}
-	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, tokens: tokens, log: g.log, events: g.events}); err != nil {
+	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups, g.scheduler(relay))

@@ -228,6 +228,7 @@ func TestPipelineRetriesTemporaryAndFailsPermanentOnly(t *testing.T) {
 		}
 		return nil
 	}})
+	p.cfg.Notify = "admins@example.org"
 	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
 		t.Fatal(err)
 	}
@@ -241,12 +242,16 @@ func TestPipelineRetriesTemporaryAndFailsPermanentOnly(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "failed permanently") {
 		t.Fatalf("run once: err = %v, want a permanent failure reported", err)
 	}
-	if s.Failed != 1 || s.Delivered != 1 {
-		t.Fatalf("summary %+v: want 1 failed (550) and 1 delivered after a retry", s)
+	if s.Failed != 1 || s.Delivered != 2 {
+		t.Fatalf("summary %+v: want 1 failed (550), 1 delivered after a retry, and the alert", s)
 	}
 	got := p.world.Received()
-	if len(got) != 1 || got[0].To[0] != "caucus-education@lists.example.net" {
-		t.Fatalf("received %+v, want the education copy only", got)
+	if len(got) != 2 || got[0].To[0] != "caucus-education@lists.example.net" && got[1].To[0] != "caucus-education@lists.example.net" {
+		t.Fatalf("received %+v, want the education copy and the admins' alert", got)
+	}
+	alerts := relayedTo(p, "admins@example.org")
+	if len(alerts) != 1 || !strings.Contains(string(alerts[0].Data), "caucus-gender@lists.example.net") {
+		t.Fatalf("admins got %d alerts, want one naming the failed recipient", len(alerts))
 	}
 	mu.Lock()
 	defer mu.Unlock()
