@@ -16,9 +16,9 @@ func TestDemo(t *testing.T) {
 		"UID  FROM", // the decisions table
 		`rule "itu-consultations" forwards to gender, education`,
 		"tag [caucus: gender, climat] from alice@bureau.example.org", // a member's tag
-		"ignored: the sender promo@marketing.example.com",           // an outsider's tag
-		"holds it for moderation",                                   // a held message
-		"never forwarded: X-Loop: bureau@example.org",               // our own mail coming back
+		"ignored: the sender promo@marketing.example.com",            // an outsider's tag
+		"holds it for moderation",                                    // a held message
+		"never forwarded: X-Loop: bureau@example.org",                // our own mail coming back
 		"Delivered over SMTP (14 copies)",
 		"Relayed to the inviter events@itu.int", // a reply at the demo schedule
 	} {
