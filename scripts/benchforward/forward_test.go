@@ -113,6 +113,19 @@ func forwardCaucusgate(t *testing.T, s *mailstack.Stack) error {
 	if out, err := exec.Command("go", "build", "-o", bin, "caucusgate/cmd/caucusgate").CombinedOutput(); err != nil {
 		return fmt.Errorf("build caucusgate: %w: %s", err, out)
 	}
+	config := writeBenchConfig(t, dir, s)
+	cmd := exec.Command(bin, "run", "-once", "-config", config)
+	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("caucusgate run -once: %w: %s", err, out)
+	}
+	return nil
+}
+
+// writeBenchConfig writes a config and a rule forwarding everything to the
+// caucus, and returns the config's path.
+func writeBenchConfig(t *testing.T, dir string, s *mailstack.Stack) string {
+	t.Helper()
 	config := fmt.Sprintf("store: caucusgate.db\n"+
 		"accounts:\n  - name: bureau\n    imap: imap://%s\n    username: %s\n    password_env: BENCH_PASSWORD\n"+
 		"    address: %s\n    start: all\n"+
@@ -120,16 +133,12 @@ func forwardCaucusgate(t *testing.T, s *mailstack.Stack) error {
 		"rules: rules.yaml\n", s.IMAPAddr, bureau, bureau, s.SMTPAddr)
 	rules := fmt.Sprintf("caucuses:\n  - id: gender\n    name: Gender Caucus\n    address: %s\n"+
 		"rules:\n  - name: everything\n    when: {from: \"*\"}\n    forward: [gender]\n", caucus)
-	if err := os.WriteFile(filepath.Join(dir, "caucusgate.yaml"), []byte(config), 0o600); err != nil {
-		return err
+	path := filepath.Join(dir, "caucusgate.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o600); err != nil {
-		return err
+		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "-once", "-config", filepath.Join(dir, "caucusgate.yaml"))
-	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("caucusgate run -once: %w: %s", err, out)
-	}
-	return nil
+	return path
 }

@@ -1,0 +1,72 @@
+package benchforward
+
+import (
+	"bytes"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"caucusgate/internal/mailstack"
+)
+
+var peakMemory = flag.Bool("peak-memory", false, "measure caucusgate's peak memory forwarding one 25 MiB message")
+
+// TestPeakMemory25MiB forwards one invitation just under the 25 MiB
+// max_message_size (an 18 MiB attachment, base64-encoded)
+// with `caucusgate run -once` through real Dovecot and Postfix, and prints
+// the process's peak resident memory (getrusage ru_maxrss). Run it with
+// scripts/bench-memory.
+func TestPeakMemory25MiB(t *testing.T) {
+	if !*peakMemory {
+		t.Skip("peak-memory measurement: run scripts/bench-memory")
+	}
+	mailstack.Required(t)
+	s := mailstack.Start(t, mailstack.Options{Users: []string{bureau}})
+	msg := bigInvitation(18 << 20)
+	s.Append(t, bureau, "INBOX", msg)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "caucusgate")
+	if out, err := exec.Command("go", "build", "-o", bin, "caucusgate/cmd/caucusgate").CombinedOutput(); err != nil {
+		t.Fatalf("build caucusgate: %v: %s", err, out)
+	}
+	config := writeBenchConfig(t, dir, s)
+	cmd := exec.Command(bin, "run", "-once", "-config", config)
+	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("caucusgate run -once: %v: %s", err, out)
+	}
+	elapsed := time.Since(start)
+	s.WaitMessages(t, caucus, 1, budget)
+	rusage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	fmt.Printf("caucusgate forwarded one %.1f MiB message in %v; peak RSS %.1f MiB\n",
+		float64(len(msg))/(1<<20), elapsed.Round(time.Millisecond), float64(rusage.Maxrss)/1024)
+}
+
+// bigInvitation is an invitation with an attachment of n random bytes.
+func bigInvitation(n int) []byte {
+	payload := make([]byte, n)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range payload {
+		payload[i] = byte(r.Uint32())
+	}
+	var b bytes.Buffer
+	b.WriteString("From: ITU Events <events@itu.int>\r\nTo: " + bureau + "\r\nSubject: Invitation with the full report\r\n" +
+		"Message-ID: <big@itu.int>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nThe report is attached.\r\n--b\r\n" +
+		"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString(payload)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--b--\r\n")
+	return b.Bytes()
+}
