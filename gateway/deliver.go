@@ -149,7 +149,7 @@ func classify(err error) error {
 }
 
 func (d *deliverer) logAttempt(job queue.Delivery, err error) {
-	attrs := []any{"delivery", job.ID, "caucus", job.Caucus, "recipients", job.Recipients, "attempt", job.Attempt}
+	attrs := []any{"delivery", job.ID, "message_id", job.MessageID, "caucus", job.Caucus, "recipients", job.Recipients, "attempt", job.Attempt}
 	switch deliveryResult(err) {
 	case metrics.Sent:
 		d.log.Info("delivered", attrs...)

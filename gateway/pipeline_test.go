@@ -306,6 +306,8 @@ func TestPipelineTagRoutesAndNoticesUnknownName(t *testing.T) {
 func TestRunStopsCleanly(t *testing.T) {
 	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
 	p.cfg.Accounts[0].Watch.IDLE = true
+	var logs syncBuffer
+	p.cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
 		t.Fatal(err)
 	}
@@ -335,4 +337,31 @@ func TestRunStopsCleanly(t *testing.T) {
 	if s := p.runOnce(); s.Delivered != 0 {
 		t.Fatalf("a run after the stop delivered %d more", s.Delivered)
 	}
+	// One log line per decision and per delivery attempt, with Message-ID and caucus.
+	for _, want := range []string{
+		`msg=decision account=bureau mailbox=INBOX uid=1 message_id=inv-1@example.com decision=forward caucuses="[education gender]"`,
+		`msg=delivered delivery=1 message_id=inv-1@example.com caucus=`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines to log into.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

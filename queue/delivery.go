@@ -26,6 +26,7 @@ func (deliveryArgs) Kind() string { return deliveryKind }
 // Delivery is one SMTP transaction handed to a Deliverer.
 type Delivery struct {
 	ID, MessageRef int64
+	MessageID      string // the message's Message-ID, for logs
 	Caucus         string
 	EnvelopeFrom   string
 	Recipients     []string

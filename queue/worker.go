@@ -71,8 +71,9 @@ func (s *Store) startAttempt(ctx context.Context, id, jobID int64, attempt int) 
 	err := s.db.QueryRowContext(ctx, s.q(`UPDATE deliveries
 		SET attempts_started = attempts_started + 1, last_attempt_at = ?
 		WHERE id = ? AND state = 'pending' AND job_id = ?
-		RETURNING id, message_ref, caucus, envelope_from, recipients, spec`),
-		s.micros(s.now()), id, jobID).Scan(&d.ID, &d.MessageRef, &d.Caucus, &d.EnvelopeFrom, &rcpts, &spec)
+		RETURNING id, message_ref, caucus, envelope_from, recipients, spec,
+			(SELECT message_id FROM messages WHERE messages.id = deliveries.message_ref)`),
+		s.micros(s.now()), id, jobID).Scan(&d.ID, &d.MessageRef, &d.Caucus, &d.EnvelopeFrom, &rcpts, &spec, &d.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
 	}
