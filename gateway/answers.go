@@ -16,9 +16,13 @@ import (
 type answered struct {
 	decision rules.Decision
 	pending  []queue.NewPending
-	thread   string              // a relay about this thread, for the circuit breaker
-	notices  []queue.NewDelivery // admins told of what happened
+	thread   string // a relay about this thread, for the circuit breaker
+	// left is a roster member who unsubscribed by mail: the rest of the
+	// batch must not send them copies either.
+	left *unsubscription
 }
+
+type unsubscription struct{ caucus, member string }
 
 // answer opens the token the rules found and acts on it. A token that does
 // not open (forged, expired, another instance's key) leaves the message

@@ -130,6 +130,9 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		return queue.Incoming{}, rules.Decision{}, err
 	}
 	d = ans.decision
+	if ans.left != nil {
+		unsubscribed[ans.left.caucus] = append(unsubscribed[ans.left.caucus], ans.left.member)
+	}
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
 	bounces, err := in.bounces(ctx, d, msg, m.Raw)
 	if err != nil {
@@ -175,6 +178,9 @@ func (in *intake) answers(ctx context.Context, set *rules.Set, d rules.Decision,
 	case d.Action == rules.Reply && d.ReplyToken != "":
 		return in.answer(ctx, set, d, msg)
 	case d.Action == rules.None && d.NeverForwarded == "":
+		if a, ok, err := in.unsubscribeByMail(ctx, set, d, msg); ok || err != nil {
+			return a, err
+		}
 		a, ok, err := in.replyFallback(ctx, set, d, msg)
 		if !ok {
 			return answered{decision: d}, err

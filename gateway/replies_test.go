@@ -192,3 +192,43 @@ func TestScheduledForwardWaitsForItsSlot(t *testing.T) {
 		t.Fatalf("pending: %+v %v; want the education copy waiting for its slot", list, err)
 	}
 }
+
+// TestUnsubscribeByMailAndOneClick: a roster member's "unsubscribe
+// education" mail takes them off the roster; the next invitation reaches
+// only the others, and a roster copy carries List-Unsubscribe.
+func TestUnsubscribeByMail(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, `caucuses:
+  - {id: education, name: Education Caucus, members: [ana@example.net, bo@example.net]}
+rules:
+  - name: itu
+    when: {from: "*@itu.int"}
+    forward: [education]
+`)
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "First")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	copies := relayedTo(p, "ana@example.net")
+	if len(copies) != 1 {
+		t.Fatalf("ana got %d copies", len(copies))
+	}
+	h := readHeader(t, copies[0].Data)
+	if lu := h.Get("List-Unsubscribe"); !strings.Contains(lu, "mailto:bureau@example.org?subject=unsubscribe%20education") {
+		t.Fatalf("List-Unsubscribe %q", lu)
+	}
+	req := "From: Ana <ana@example.net>\r\nTo: bureau@example.org\r\nSubject: unsubscribe education\r\nMessage-ID: <u1@example.net>\r\n\r\n\r\n"
+	if err := p.world.Append("bureau@example.org", "INBOX", []byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(2, "events@itu.int", "Second")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "ana@example.net")); n != 1 {
+		t.Errorf("ana got %d copies after unsubscribing, want still 1", n)
+	}
+	if n := len(relayedTo(p, "bo@example.net")); n != 2 {
+		t.Errorf("bo got %d copies, want 2", n)
+	}
+}

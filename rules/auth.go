@@ -74,3 +74,22 @@ func passes(r authres.Result, method, domain string) bool {
 	}
 	return false
 }
+
+// SenderAuthenticated says whether m's From can be believed as the sender,
+// by the bureau's require_auth setting: with dkim or dmarc, a trusted
+// Authentication-Results must say it passed; without, the From is taken as
+// written (and `check` warns that it can be forged).
+func (s *Set) SenderAuthenticated(m *Message) (bool, string) {
+	from := strings.ToLower(m.From)
+	if from == "" {
+		return false, "no From"
+	}
+	switch s.bureau.RequireAuth {
+	case "dkim", "dmarc":
+		if why, ok := s.authenticated(m, from); !ok {
+			return false, why
+		}
+		return true, from + " authenticated by " + s.bureau.RequireAuth
+	}
+	return true, "require_auth is not set: the From is taken as written"
+}
