@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"caucusgate/internal/typo"
 	"caucusgate/internal/yamlfile"
 )
 
@@ -182,7 +183,7 @@ func (c *compiler) suggestCaucus(id string) string {
 	for i, cc := range c.set.caucuses {
 		ids[i] = cc.ID
 	}
-	if best, ok := closest(id, ids); ok {
+	if best, ok := typo.Closest(id, ids); ok {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	if len(ids) == 0 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"caucusgate/internal/typo"
 )
 
 // tags reads the subject tags and routes by them when the sender is
@@ -106,7 +108,7 @@ func (s *Set) closestName(name string) (string, bool) {
 	best, bestDist := "", -1
 	for _, c := range s.caucuses {
 		for _, cand := range append([]string{c.ID}, c.Tags...) {
-			if d := distance(n, normalizeName(cand)); bestDist < 0 || d < bestDist {
+			if d := typo.Distance(n, normalizeName(cand)); bestDist < 0 || d < bestDist {
 				best, bestDist = cand, d
 			}
 		}

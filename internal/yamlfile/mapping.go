@@ -7,6 +7,8 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"caucusgate/internal/typo"
 )
 
 // structFields is what a struct type accepts as keys, by the rules goccy
@@ -180,7 +182,7 @@ func keyText(key ast.MapKeyNode) string {
 // unknownKey words the error for key, unknown in path: with the closest
 // known key when it is a likely typo, else with the list of known keys.
 func unknownKey(key, path string, known []string) string {
-	if best, ok := closest(key, known); ok {
+	if best, ok := typo.Closest(strings.ToLower(key), known); ok {
 		return fmt.Sprintf("unknown key %q %s; did you mean %q?", key, where(path), best)
 	}
 	return fmt.Sprintf("unknown key %q %s; known keys: %s", key, where(path), strings.Join(known, ", "))

@@ -1,12 +1,15 @@
-package rules
+// Package typo finds the word an admin probably meant: the nearest
+// candidate by edit distance, for "did you mean" hints in config and rule
+// file errors.
+package typo
 
-// closest returns the candidate nearest to word by edit distance, when it is
-// near enough to be a typo: within a third of the word's length, at least 1.
-// Callers normalise case and accents first where that matters.
-func closest(word string, candidates []string) (string, bool) {
+// Closest returns the candidate nearest to word by edit distance, when it
+// is near enough to be a typo: within a third of the word's length, at
+// least 1. Callers normalise case and accents first where that matters.
+func Closest(word string, candidates []string) (string, bool) {
 	best, bestDist := "", -1
 	for _, c := range candidates {
-		if d := distance(word, c); bestDist < 0 || d < bestDist {
+		if d := Distance(word, c); bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -14,10 +17,10 @@ func closest(word string, candidates []string) (string, bool) {
 	return best, bestDist >= 0 && bestDist <= limit
 }
 
-// distance is the edit distance between a and b in runes, counting a
-// swap of two neighbours as one edit (optimal string alignment): "form" is
-// one typo away from "from".
-func distance(a, b string) int {
+// Distance is the edit distance between a and b in runes, counting a swap
+// of two neighbours as one edit (optimal string alignment): "form" is one
+// typo away from "from".
+func Distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	rows := make([][]int, len(ra)+1)
 	for i := range rows {
