@@ -19,32 +19,18 @@ type heldCommand struct{ stdout, stderr io.Writer }
 // An approved message goes on through the rules after the one that held it
 // and is forwarded where they send it, once (the running daemon delivers).
 func (c *heldCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("held", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	asJSON := fs.Bool("json", false, "list: one JSON object per held message, one per line")
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return err
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return usagef("held: want list, approve ID or reject ID [-reason TEXT]")
-	}
-	cfg, err := loadConfig(*configPath, c.stderr)
+	sc, err := openStoreCommand(ctx, "held", "list, approve ID or reject ID [-reason TEXT]", args, c.stderr)
 	if err != nil {
 		return err
 	}
-	store, err := openStoreCLI(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	switch rest[0] {
+	defer sc.store.Close()
+	switch sc.verb {
 	case "list":
-		return c.list(ctx, store, rest[1:], *asJSON)
+		return c.list(ctx, sc.store, sc.args, sc.json)
 	case "approve", "reject":
-		return c.decide(ctx, cfg, store, rest[0], rest[1:])
+		return c.decide(ctx, sc.cfg, sc.store, sc.verb, sc.args)
 	}
-	return usagef("held: unknown subcommand %q: want list, approve ID or reject ID", rest[0])
+	return usagef("held: unknown subcommand %q: want list, approve ID or reject ID", sc.verb)
 }
 
 func (c *heldCommand) list(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {

@@ -19,32 +19,51 @@ type queueCommand struct{ stdout, stderr io.Writer }
 // the store beside a running daemon (never claiming it), as a second
 // process on the same SQLite file or PostgreSQL database.
 func (c *queueCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("queue", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	asJSON := fs.Bool("json", false, "list: one JSON object per delivery, one per line")
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return err
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return usagef("queue: want list, retry ID or cancel ID")
-	}
-	cfg, err := loadConfig(*configPath, c.stderr)
+	sc, err := openStoreCommand(ctx, "queue", "list, retry ID or cancel ID", args, c.stderr)
 	if err != nil {
 		return err
+	}
+	defer sc.store.Close()
+	switch sc.verb {
+	case "list":
+		return c.list(ctx, sc.store, sc.args, sc.json)
+	case "retry", "cancel":
+		return c.act(ctx, sc.store, sc.verb, sc.args)
+	}
+	return usagef("queue: unknown subcommand %q: want list, retry ID or cancel ID", sc.verb)
+}
+
+// storeCommand is a command working on the store beside the daemon:
+// `caucusgate NAME -config FILE [-json] VERB ARGS...`.
+type storeCommand struct {
+	cfg   *config
+	store *queue.Store
+	verb  string
+	args  []string
+	json  bool
+}
+
+// openStoreCommand parses such a command line, loads the config and opens
+// the store (never claiming it: a daemon may be running).
+func openStoreCommand(ctx context.Context, name, verbs string, args []string, stderr io.Writer) (*storeCommand, error) {
+	fs := newFlagSet(name, stderr)
+	configPath := fs.String("config", "caucusgate.yaml", "the config file")
+	asJSON := fs.Bool("json", false, "list: one JSON object per line")
+	if err := parseFlagsAndArgs(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() == 0 {
+		return nil, usagef("%s: want %s", name, verbs)
+	}
+	cfg, err := loadConfig(*configPath, stderr)
+	if err != nil {
+		return nil, err
 	}
 	store, err := openStoreCLI(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
-	switch rest[0] {
-	case "list":
-		return c.list(ctx, store, rest[1:], *asJSON)
-	case "retry", "cancel":
-		return c.act(ctx, store, rest[0], rest[1:])
-	}
-	return usagef("queue: unknown subcommand %q: want list, retry ID or cancel ID", rest[0])
+	return &storeCommand{cfg: cfg, store: store, verb: fs.Arg(0), args: fs.Args()[1:], json: *asJSON}, nil
 }
 
 func openStoreCLI(ctx context.Context, cfg *config) (*queue.Store, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -29,30 +30,20 @@ type scheduleLine struct {
 // Run lists the schedules: those the rules name and those items still wait
 // for, with each one's next run and pending items.
 func (c *scheduleCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("schedule", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	asJSON := fs.Bool("json", false, "one JSON object per schedule, one per line")
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 || fs.Arg(0) != "list" {
-		return usagef("schedule: want list")
-	}
-	sub := newFlagSet("schedule list", c.stderr)
-	sub.BoolVar(asJSON, "json", *asJSON, "one JSON object per schedule, one per line")
-	if err := parseFlags(sub, fs.Args()[1:]); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*configPath, c.stderr)
+	sc, err := openStoreCommand(ctx, "schedule", "list", args, c.stderr)
 	if err != nil {
 		return err
 	}
-	store, err := openStoreCLI(ctx, cfg)
-	if err != nil {
+	defer sc.store.Close()
+	if sc.verb != "list" {
+		return usagef("schedule: unknown subcommand %q: want list", sc.verb)
+	}
+	fs := newFlagSet("schedule list", c.stderr)
+	asJSON := fs.Bool("json", sc.json, "one JSON object per schedule, one per line")
+	if err := parseFlags(fs, sc.args); err != nil {
 		return err
 	}
-	defer store.Close()
-	lines, err := scheduleLines(ctx, cfg.rules, store, time.Now())
+	lines, err := scheduleLines(ctx, sc.cfg.rules, sc.store, time.Now())
 	if err != nil {
 		return err
 	}
@@ -67,7 +58,7 @@ func (c *scheduleCommand) Run(ctx context.Context, args []string) error {
 	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "SCHEDULE\tNEXT RUN\tLAST RUN\tPENDING\tHELD\tUSED BY")
 	for _, l := range lines {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", l.Spec, when(l.NextRun), when(l.LastRun), l.Pending, l.Held, orDash(fmt.Sprint(l.Used)))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", l.Spec, when(l.NextRun), when(l.LastRun), l.Pending, l.Held, orDash(strings.Join(l.Used, ", ")))
 	}
 	return w.Flush()
 }
