@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -14,7 +15,13 @@ const (
 	GuardForwardedBefore Guard = "forwarded-before" // a Message-ID we forwarded, back through a caucus list
 	GuardDeliveryReport  Guard = "delivery-report"  // null or MAILER-DAEMON sender, multipart/report (RFC 6522)
 	GuardAutoReply       Guard = "auto-reply"       // Auto-Submitted: auto-replied (RFC 3834), X-Autoreply, out-of-office
+	GuardTooManyHops     Guard = "too-many-hops"    // more Received fields than mail crosses: a loop somewhere
 )
+
+// maxHops is the Received count above which a message is taken for a loop.
+// Postfix bounces at 50 (hopcount_limit); honest mail crosses a dozen
+// hops at most, and a loop through the gateway adds several per turn.
+const maxHops = 30
 
 type guardCheck struct {
 	guard Guard
@@ -28,6 +35,14 @@ var guardChecks = []guardCheck{
 	{GuardForwardedBefore, "a Message-ID we forwarded", forwardedBefore},
 	{GuardDeliveryReport, "a delivery report", deliveryReport},
 	{GuardAutoReply, "an auto-reply", autoReply},
+	{GuardTooManyHops, "too many Received fields", tooManyHops},
+}
+
+func tooManyHops(m *Message, _ Env) (bool, string) {
+	if m.ReceivedCount > maxHops {
+		return true, fmt.Sprintf("%d Received fields (over %d): a mail loop", m.ReceivedCount, maxHops)
+	}
+	return false, ""
 }
 
 // guard runs the never-forwarded checks in order and returns the first that
