@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"caucusgate/gateway"
 	"caucusgate/queue"
+	"caucusgate/rules/schedule"
 )
 
 type heldCommand struct{ stdout, stderr io.Writer }
@@ -29,8 +31,12 @@ func (c *heldCommand) Run(ctx context.Context, args []string) error {
 		return c.list(ctx, sc.store, sc.args, sc.json)
 	case "approve", "reject":
 		return c.decide(ctx, sc.cfg, sc.store, sc.verb, sc.args)
+	case "replies":
+		return c.replies(ctx, sc.store, sc.args, sc.json)
+	case "release", "drop":
+		return c.reviewReply(ctx, sc.store, sc.verb, sc.args)
 	}
-	return usagef("held: unknown subcommand %q: want list, approve ID or reject ID", sc.verb)
+	return usagef("held: unknown subcommand %q: want list, approve ID, reject ID, replies, release ID or drop ID", sc.verb)
 }
 
 func (c *heldCommand) list(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {
@@ -123,4 +129,71 @@ func (cfg *config) accountList() []gateway.Account {
 		out = append(out, gateway.Account{Name: a.Name, Address: strings.ToLower(a.Address)})
 	}
 	return out
+}
+
+// replies lists the caucus replies held for review (replies.review: true,
+// or held by the circuit breaker).
+func (c *heldCommand) replies(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {
+	fs := newFlagSet("held replies", c.stderr)
+	fs.BoolVar(&asJSON, "json", asJSON, "one JSON object per held reply, one per line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	items, err := store.ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		for _, it := range items {
+			if err := writeJSONLine(c.stdout, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tCAUCUS\tTO\tSCHEDULE\tRECEIVED")
+	for _, it := range items {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", it.ID, it.Caucus, it.Destination, it.Schedule, when(it.CreatedAt))
+	}
+	return w.Flush()
+}
+
+// reviewReply releases a held reply to its schedule's next slot, or drops it.
+func (c *heldCommand) reviewReply(ctx context.Context, store *queue.Store, verb string, args []string) error {
+	id, rest, err := heldID(verb, args)
+	if err != nil {
+		return err
+	}
+	if err := parseFlags(newFlagSet("held "+verb, c.stderr), rest); err != nil {
+		return err
+	}
+	if verb == "drop" {
+		err = store.DropPending(ctx, id)
+	} else {
+		err = releaseReply(ctx, store, id)
+	}
+	if err != nil {
+		return heldError(verb, id, err)
+	}
+	fmt.Fprintf(c.stdout, "held reply %d: %s\n", id, map[string]string{"release": "released to its schedule", "drop": "dropped"}[verb])
+	return nil
+}
+
+func releaseReply(ctx context.Context, store *queue.Store, id int64) error {
+	items, err := store.ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 10000})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.ID != id {
+			continue
+		}
+		due := time.Now()
+		if s, err := schedule.Parse(it.Schedule); err == nil {
+			due = s.DueSlot(due)
+		}
+		return store.ReleasePending(ctx, id, due)
+	}
+	return queue.ErrNotFound
 }

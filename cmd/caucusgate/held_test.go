@@ -145,3 +145,51 @@ replies:
 		t.Fatalf("schedule line %+v", l)
 	}
 }
+
+// TestHeldRepliesReview: with replies.review, a caucus reply waits for a
+// focal point: `held replies` lists it, `held release` sends it on.
+func TestHeldRepliesReview(t *testing.T) {
+	inv := "From: events@itu.int\r\nSubject: Invitation\r\nMessage-ID: <rv@itu.int>\r\n\r\nbody\r\n"
+	world, config := cliWorld(t, "caucuses:\n  - {id: gender, name: Gender Caucus, address: gender@example.net}\n"+
+		"rules:\n  - name: itu\n    when: {from: \"*@itu.int\"}\n    forward: [gender]\nreplies:\n  review: true\n", inv)
+	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 0 {
+		t.Fatalf("run -once: %d %s", status, stderr)
+	}
+	replyTo := ""
+	for _, r := range world.Received() {
+		replyTo = strings.Trim(headerOf(r.Data)["Reply-To"], "<>")
+	}
+	answer := "From: gina@example.net\r\nTo: " + replyTo + "\r\nSubject: Re: Invitation\r\nMessage-ID: <ans@example.net>\r\n\r\nWe come.\r\n"
+	if err := world.Append("bureau@example.org", "INBOX", []byte(answer)); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, "run", "-config", config, "-once")
+	if n := countTo(world, "events@itu.int"); n != 0 {
+		t.Fatalf("a reply under review was relayed %d times", n)
+	}
+	status, stdout, _ := runCLI(t, "held", "-config", config, "replies", "-json")
+	var item struct {
+		ID          int64  `json:"id"`
+		Destination string `json:"destination"`
+	}
+	if status != 0 || json.Unmarshal([]byte(strings.TrimSpace(stdout)), &item) != nil || item.Destination != "events@itu.int" {
+		t.Fatalf("held replies: %d %q", status, stdout)
+	}
+	if status, _, stderr := runCLI(t, "held", "-config", config, "release", fmt.Sprint(item.ID)); status != 0 {
+		t.Fatalf("release: %d %s", status, stderr)
+	}
+	runCLI(t, "run", "-config", config, "-once")
+	if n := countTo(world, "events@itu.int"); n != 1 {
+		t.Fatalf("after release the inviter got %d, want 1", n)
+	}
+}
+
+func countTo(world *mailsim.World, addr string) int {
+	n := 0
+	for _, r := range world.Received() {
+		if r.To[0] == addr {
+			n++
+		}
+	}
+	return n
+}

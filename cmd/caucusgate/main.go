@@ -104,6 +104,8 @@ Usage:
                                         the delivery queue
   caucusgate held -config FILE list [-json] | approve ID | reject ID [-reason TEXT]
                                         messages held for moderation
+  caucusgate held -config FILE replies [-json] | release ID | drop ID
+                                        caucus replies held for review (replies.review)
   caucusgate schedule -config FILE list [-json]
                                         each schedule: next run, last run, pending items
   caucusgate demo                       the whole pipeline against in-process mail servers
