@@ -239,7 +239,11 @@ func (g *Gateway) syncAll(ctx context.Context, sups []*mailboxWatch) error {
 	errs := make([]error, len(sups))
 	var wg sync.WaitGroup
 	for i, s := range sups {
-		wg.Go(func() { errs[i] = s.sup.SyncOnce(ctx) })
+		wg.Go(func() {
+			if err := s.sup.SyncOnce(ctx); err != nil {
+				errs[i] = fmt.Errorf("mailbox %s: %w", s.name, err)
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

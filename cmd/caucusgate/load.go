@@ -62,7 +62,7 @@ func loadConfig(path string, diagOut io.Writer) (*config, error) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, usagef("%s: %d errors", path, len(diags.Errors()))
+		return nil, usagef("%s: %s", path, plural(len(diags.Errors()), "error"))
 	}
 	return cfg, nil
 }
@@ -89,4 +89,12 @@ func decodedLeniently(diags yamlfile.Diagnostics, src []byte, file *fileConfig) 
 		return true
 	}
 	return yaml.Unmarshal(src, file) == nil
+}
+
+// plural writes "1 error", "3 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
