@@ -39,7 +39,7 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	if err != nil {
 		return answered{}, err
 	}
-	sched, err := schedule.Parse(firstNonEmpty(r.Schedule, schedule.Immediate))
+	sched, err := schedule.Parse(firstNonEmpty(set.ReplySchedule(caucus, invitation.Rules), schedule.Immediate))
 	if err != nil {
 		return answered{}, fmt.Errorf("reply schedule: %w", err)
 	}

@@ -232,3 +232,23 @@ rules:
 		t.Errorf("bo got %d copies, want 2", n)
 	}
 }
+
+// TestReplyScheduleOverriddenByCaucus: a caucus's reply_schedule wins over
+// replies.schedule.
+func TestReplyScheduleOverriddenByCaucus(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	src := strings.Replace(testRules, "    tags: [gender]\n", "    tags: [gender]\n    reply_schedule: \"@every 168h\"\n", 1)
+	p.setRules(t, strings.Replace(src, "rules:\n", "replies:\n  schedule: immediate\nrules:\n", 1))
+	replyTo := forwardedReplyTo(t, p)
+	if err := p.world.Append("bureau@example.org", "INBOX", reply("gina@gender.example.net", replyTo, "Later", 40)); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	if n := len(relayedTo(p, "events@itu.int")); n != 0 {
+		t.Fatalf("relayed %d replies at once; the caucus's weekly reply_schedule should hold them", n)
+	}
+	items, err := p.store.ListPending(context.Background(), queue.PendingFilter{})
+	if err != nil || len(items) != 1 || items[0].Schedule != "@every 168h" {
+		t.Fatalf("pending %+v %v", items, err)
+	}
+}

@@ -12,6 +12,9 @@ type Caucus struct {
 	Mode          string // resend (default), encapsulate or redirect
 	SubjectPrefix string
 	Schedule      string // "immediate" (default) or a cron spec
+	// ReplySchedule, when set, relays this caucus's replies on it rather
+	// than on replies.schedule.
+	ReplySchedule string
 }
 
 // Caucus returns the caucus with the given id.
@@ -47,9 +50,28 @@ func (s *Set) Schedules() map[string][]string {
 	add(s.replies.Schedule, "replies")
 	for _, c := range s.caucuses {
 		add(c.Schedule, "caucus "+c.ID)
+		add(c.ReplySchedule, "replies to caucus "+c.ID)
 	}
 	for _, r := range s.rules {
 		add(r.schedule, "rule "+r.name)
+		add(r.replySchedule, "replies under rule "+r.name)
 	}
 	return out
+}
+
+// ReplySchedule is the schedule a caucus's reply to an invitation is
+// relayed on: that of the first rule that forwarded the invitation and
+// names one (reply_schedule), else the caucus's, else replies.schedule.
+func (s *Set) ReplySchedule(caucus string, ruleNames []string) string {
+	for _, name := range ruleNames {
+		for _, r := range s.rules {
+			if r.name == name && r.replySchedule != "" {
+				return r.replySchedule
+			}
+		}
+	}
+	if c, ok := s.Caucus(caucus); ok && c.ReplySchedule != "" {
+		return c.ReplySchedule
+	}
+	return s.replies.Schedule
 }

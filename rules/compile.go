@@ -86,10 +86,11 @@ func (c *compiler) caucus(path, id string, fc fileCaucus) Caucus {
 	cc := Caucus{
 		ID: id, Name: or(fc.Name, id), Address: strings.ToLower(fc.Address), Members: lowerAll(fc.Members), Tags: fc.Tags,
 		Moderators: lowerAll(fc.Moderators), Mode: or(fc.Mode, c.set.forwarding.Mode), SubjectPrefix: fc.SubjectPrefix,
-		Schedule: or(fc.Schedule, immediate),
+		Schedule: or(fc.Schedule, immediate), ReplySchedule: fc.ReplySchedule,
 	}
 	c.checkMode(path+".mode", cc.Mode)
 	c.checkSchedule(path+".schedule", cc.Schedule)
+	c.checkSchedule(path+".reply_schedule", cc.ReplySchedule)
 	if strings.ContainsAny(cc.Name+cc.SubjectPrefix, "\r\n") {
 		c.errorf(path, "caucus %q: name and subject_prefix must be one line (they go into headers)", id)
 	}
@@ -108,7 +109,7 @@ func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 		c.errorf(path+".name", "duplicate rule name %q (first is rules[%d])", name, prev)
 	}
 	names[name] = i
-	r := &rule{name: name, index: i, hold: fr.Hold, discard: fr.Discard, stop: fr.Stop, schedule: fr.Schedule, mode: fr.Mode}
+	r := &rule{name: name, index: i, hold: fr.Hold, discard: fr.Discard, stop: fr.Stop, schedule: fr.Schedule, replySchedule: fr.ReplySchedule, mode: fr.Mode}
 	if fr.When != nil {
 		r.when = c.compileWhen(path+".when", fr.When)
 	}
@@ -147,6 +148,7 @@ func (c *compiler) compileActions(path string, fr *fileRule, r *rule) {
 		c.checkMode(path+".mode", r.mode)
 	}
 	c.checkSchedule(path+".schedule", r.schedule)
+	c.checkSchedule(path+".reply_schedule", r.replySchedule)
 	if len(fr.Forward) == 0 && finals == 0 && !fr.Stop {
 		c.warnf(path, "rule %q does nothing: give it forward, hold, reject, discard or stop", r.name)
 	}

@@ -25,6 +25,11 @@ type Forwarding struct {
 	Mode           string // resend (default), encapsulate, redirect
 	MaxMessageSize int64  // bytes; default 25 MiB
 	LoopLimit      LoopLimit
+	// VERP gives each roster copy an envelope sender naming its delivery,
+	// one recipient per transaction, so that a bounce names the member
+	// (default true); off, a roster goes out in transactions of up to 50
+	// recipients.
+	VERP bool
 }
 
 // LoopLimit is the circuit breaker: at most Relays relays of one thread in
@@ -129,6 +134,7 @@ func (c *compiler) compileForwarding(ff fileForwarding) {
 	f := Forwarding{
 		FromRewrite: or(ff.FromRewrite, "always"), Mode: or(ff.Mode, "resend"),
 		MaxMessageSize: int64(ff.MaxMessageSize), LoopLimit: LoopLimit{Relays: ff.LoopLimit.Relays, Window: ff.LoopLimit.Window},
+		VERP: ff.VERP == nil || *ff.VERP,
 	}
 	if f.MaxMessageSize == 0 {
 		f.MaxMessageSize = defaultMaxMessageSize

@@ -24,6 +24,7 @@ type fileCaucus struct {
 	Mode          string   `yaml:"mode"`
 	SubjectPrefix string   `yaml:"subject_prefix"`
 	Schedule      string   `yaml:"schedule"`
+	ReplySchedule string   `yaml:"reply_schedule"`
 }
 
 type fileBureau struct {
@@ -41,6 +42,7 @@ type fileForwarding struct {
 	Mode           string        `yaml:"mode"`
 	MaxMessageSize ByteSize      `yaml:"max_message_size"`
 	LoopLimit      fileLoopLimit `yaml:"loop_limit"`
+	VERP           *bool         `yaml:"verp"`
 }
 
 type fileLoopLimit struct {
@@ -49,15 +51,16 @@ type fileLoopLimit struct {
 }
 
 type fileRule struct {
-	Name     string     `yaml:"name"`
-	When     *fileWhen  `yaml:"when"`
-	Forward  []string   `yaml:"forward"`
-	Hold     bool       `yaml:"hold"`
-	Reject   rejectSpec `yaml:"reject"`
-	Discard  bool       `yaml:"discard"`
-	Stop     bool       `yaml:"stop"`
-	Schedule string     `yaml:"schedule"`
-	Mode     string     `yaml:"mode"`
+	Name          string     `yaml:"name"`
+	When          *fileWhen  `yaml:"when"`
+	Forward       []string   `yaml:"forward"`
+	Hold          bool       `yaml:"hold"`
+	Reject        rejectSpec `yaml:"reject"`
+	Discard       bool       `yaml:"discard"`
+	Stop          bool       `yaml:"stop"`
+	Schedule      string     `yaml:"schedule"`
+	ReplySchedule string     `yaml:"reply_schedule"`
+	Mode          string     `yaml:"mode"`
 }
 
 // fileWhen is one condition block: every key present must match.

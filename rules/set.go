@@ -28,16 +28,17 @@ type Set struct {
 
 // rule is one compiled rule.
 type rule struct {
-	name     string
-	index    int
-	when     cond // nil: matches every message
-	forward  []string
-	hold     bool
-	reject   *template.Template // nil: the rule does not reject
-	discard  bool
-	stop     bool
-	schedule string
-	mode     string
+	name          string
+	index         int
+	when          cond // nil: matches every message
+	forward       []string
+	hold          bool
+	reject        *template.Template // nil: the rule does not reject
+	discard       bool
+	stop          bool
+	schedule      string
+	replySchedule string
+	mode          string
 }
 
 // Load reads and compiles the rules file at path. The error is for a file
