@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,8 +45,12 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 		d.log.Info("delivery has nothing to send any more", "delivery", job.ID)
 		return nil
 	}
+	var res smtprelay.Result
 	if err == nil {
-		err = d.send(ctx, envelope, compose, raw)
+		res, err = d.send(ctx, envelope, compose, raw)
+	}
+	if err == nil && len(res.Rejected) > 0 {
+		d.partial(ctx, job, res)
 	}
 	d.logAttempt(job, err)
 	d.events.attempted(err)
@@ -75,7 +80,7 @@ func (d *deliverer) notifyFailure(ctx context.Context, job queue.Delivery, accou
 
 // send streams the composed copy into the relay's DATA: memory stays bounded
 // whatever the message's size.
-func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose composeFunc, raw io.Reader) error {
+func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose composeFunc, raw io.Reader) (smtprelay.Result, error) {
 	pr, pw := io.Pipe()
 	composed := make(chan error, 1)
 	go func() {
@@ -86,12 +91,33 @@ func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose co
 	res, err := d.relay.Send(ctx, env, pr)
 	pr.CloseWithError(errors.New("relay stopped reading"))
 	if cerr := <-composed; cerr != nil && err == nil {
-		return queue.Permanent(cerr)
+		return res, queue.Permanent(cerr)
 	}
-	if err != nil {
-		return err
+	return res, err
+}
+
+// partial handles a transaction of several recipients (a roster without
+// VERP) that the relay accepted for some only. The accepted got their copy:
+// this delivery is done. The recipients refused for now go into a new
+// delivery of the same copy, retried on its own; those refused for good are
+// logged and the admins told.
+func (d *deliverer) partial(ctx context.Context, job queue.Delivery, res smtprelay.Result) {
+	var retry []string
+	for rcpt, e := range res.Rejected {
+		if smtprelay.Temporary(e) {
+			retry = append(retry, rcpt)
+			continue
+		}
+		d.log.Error("recipient refused", "delivery", job.ID, "message_id", job.MessageID, "caucus", job.Caucus, "recipient", rcpt, "error", e)
 	}
-	return rejectedError(res)
+	if len(retry) == 0 {
+		return
+	}
+	slices.Sort(retry)
+	next := queue.NewDelivery{Caucus: job.Caucus, EnvelopeFrom: job.EnvelopeFrom, Recipients: retry, Spec: job.Spec}
+	if _, err := d.store.AddDeliveries(ctx, job.MessageRef, []queue.NewDelivery{next}); err != nil {
+		d.log.Error("requeue refused recipients", "delivery", job.ID, "recipients", retry, "error", err)
+	}
 }
 
 // signed writes the composed message, DKIM-signed when a key is configured.
@@ -121,14 +147,16 @@ func (d *deliverer) composer(ctx context.Context, spec deliverySpec, job queue.D
 		now := d.now()
 		c.ReplyTo = token.PlusAddress(c.Account, d.tokens.Seal(token.Token{Kind: token.Reply, ID: job.ID, Expires: now.Add(spec.Forward.ReplyTTL)}))
 		c.Date = now
-		env.From = bounce.VERPSender(c.Account, d.tokens.Seal(token.Token{Kind: token.Bounce, ID: job.ID, Expires: now.Add(bounceTokenTTL)}))
+		if !spec.Forward.NoVERP {
+			env.From = bounce.VERPSender(c.Account, d.tokens.Seal(token.Token{Kind: token.Bounce, ID: job.ID, Expires: now.Add(bounceTokenTTL)}))
+		}
 		return env, func(w io.Writer, raw io.Reader) error { return compose.Write(w, c, raw) }, nil
 	}
 	return env, nil, queue.Permanent(fmt.Errorf("delivery %d: its spec names nothing to send", job.ID))
 }
 
-// rejectedError reports recipients the relay refused while it accepted
-// others; a delivery job has one recipient, so this is the whole job.
+// rejectedError reports a recipient the relay refused, for callers that
+// send to one recipient at a time.
 func rejectedError(res smtprelay.Result) error {
 	for rcpt, e := range res.Rejected {
 		return fmt.Errorf("recipient %s: %w", rcpt, e)

@@ -365,3 +365,40 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestRosterWithoutVERP: with forwarding.verp false, a roster gets one
+// transaction for all its members; a member the relay refuses for now is
+// retried alone, and the others get no second copy.
+func TestRosterWithoutVERP(t *testing.T) {
+	var mu sync.Mutex
+	refused := 0
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{Reject: func(_, to string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if to == "bo@example.net" && refused == 0 {
+			refused++
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}
+		}
+		return nil
+	}})
+	p.setRules(t, `caucuses:
+  - {id: education, name: Education Caucus, members: [ana@example.net, bo@example.net, cy@example.net]}
+forwarding:
+  verp: false
+rules:
+  - name: itu
+    when: {from: "*@itu.int"}
+    forward: [education]
+`)
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	got := p.world.Received()
+	if len(got) != 2 || len(got[0].To) != 2 || got[0].From != "bureau@example.org" {
+		t.Fatalf("transactions %+v: want one to ana and cy from the account itself, then bo's retry", got)
+	}
+	if len(got[1].To) != 1 || got[1].To[0] != "bo@example.net" {
+		t.Fatalf("retry went to %v, want bo alone", got[1].To)
+	}
+}

@@ -31,6 +31,9 @@ type forwardSpec struct {
 	compose.Spec
 	// ReplyTTL is how long the Reply-To token of the copy stays valid.
 	ReplyTTL time.Duration `json:"reply_ttl,omitempty"`
+	// NoVERP sends with the account's own envelope sender: a roster copy
+	// to several recipients in one transaction (forwarding.verp: false).
+	NoVERP bool `json:"no_verp,omitempty"`
 }
 
 // planner is what planning deliveries needs beside the decision.
@@ -63,23 +66,48 @@ func (p planner) plan(d rules.Decision, msg *inbound) []queue.NewDelivery {
 		if !ok {
 			continue
 		}
+		var fresh []string
 		for _, rcpt := range p.recipients(c) {
-			key := strings.ToLower(rcpt)
-			if seen[key] {
-				continue
+			if key := strings.ToLower(rcpt); !seen[key] {
+				seen[key] = true
+				fresh = append(fresh, rcpt)
 			}
-			seen[key] = true
-			spec := specFor(set, d, c, msg, acct, p.rewriteFrom)
-			spec.Recipient = rcpt
-			p.addUnsubscribe(spec, c, rcpt)
-			out = append(out, queue.NewDelivery{
-				Caucus:       c.ID,
-				EnvelopeFrom: acct.Address,
-				Recipients:   []string{rcpt},
-				Spec:         mustJSON(deliverySpec{Forward: spec}),
-				NotBefore:    p.slot(d, c),
-			})
 		}
+		out = append(out, p.copies(d, c, msg, fresh)...)
+	}
+	return out
+}
+
+// maxRecipientsPerTransaction bounds a roster transaction without VERP
+// (RFC 5321 4.5.3.1.8 asks servers to take at least 100).
+const maxRecipientsPerTransaction = 50
+
+// copies are the deliveries of one caucus's copies: one per recipient
+// with VERP (the default: a bounce names the member), or transactions of
+// up to 50 recipients without.
+func (p planner) copies(d rules.Decision, c rules.Caucus, msg *inbound, rcpts []string) []queue.NewDelivery {
+	groups := [][]string{}
+	if p.set.Forwarding().VERP || c.Address != "" {
+		for _, r := range rcpts {
+			groups = append(groups, []string{r})
+		}
+	} else {
+		for chunk := range slices.Chunk(rcpts, maxRecipientsPerTransaction) {
+			groups = append(groups, chunk)
+		}
+	}
+	out := make([]queue.NewDelivery, 0, len(groups))
+	for _, group := range groups {
+		spec := specFor(p.set, d, c, msg, p.acct, p.rewriteFrom)
+		spec.Recipient = strings.Join(group, ", ")
+		if len(group) == 1 {
+			p.addUnsubscribe(spec, c, group[0])
+		} else {
+			spec.NoVERP = true
+			p.addUnsubscribe(spec, c, "")
+		}
+		out = append(out, queue.NewDelivery{Caucus: c.ID, EnvelopeFrom: p.acct.Address, Recipients: group,
+			Spec: mustJSON(deliverySpec{Forward: spec}), NotBefore: p.slot(d, c)})
 	}
 	return out
 }
@@ -119,6 +147,10 @@ func (p planner) recipients(c rules.Caucus) []string {
 // (RFC 2369), and the one-click POST of RFC 8058 when there is an https one.
 func (p planner) addUnsubscribe(spec *forwardSpec, c rules.Caucus, member string) {
 	if c.Address != "" || p.unsubscribeLinks == nil {
+		return
+	}
+	if member == "" { // a copy for several members: the mailto link names none
+		spec.ListUnsubscribe = []string{"mailto:" + p.acct.Address + "?subject=unsubscribe%20" + c.ID}
 		return
 	}
 	mailto, https := p.unsubscribeLinks(c.ID, member)
