@@ -33,6 +33,11 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// Retention is how long the raw bytes of a message are kept once
+	// nothing needs them any more (deliveries final, no moderator or slot
+	// waiting); zero keeps them forever. The record that a message was
+	// processed is kept regardless: it is what prevents a second forward.
+	Retention time.Duration
 	// Notify is the admins' address, told of failed deliveries and tripped
 	// circuit breakers.
 	Notify string

@@ -27,6 +27,7 @@ func (g *Gateway) housekeeping(ctx context.Context) {
 }
 
 func (g *Gateway) remindAndExpire(ctx context.Context) {
+	g.purge(ctx)
 	now := g.cfg.Now()
 	expired, err := g.cfg.Store.ExpireHeld(ctx, now)
 	if err != nil && ctx.Err() == nil {
@@ -76,4 +77,18 @@ func (g *Gateway) accountNamed(name string) Account {
 		}
 	}
 	return Account{}
+}
+
+// purge drops the raw bytes of messages past the retention period.
+func (g *Gateway) purge(ctx context.Context) {
+	if g.cfg.Retention <= 0 {
+		return
+	}
+	n, err := g.cfg.Store.PurgeRaw(ctx, g.cfg.Retention)
+	if err != nil && ctx.Err() == nil {
+		g.log.Error("purge raw messages", "error", err)
+	}
+	if n > 0 {
+		g.log.Info("raw messages purged", "count", n, "retention", g.cfg.Retention)
+	}
 }

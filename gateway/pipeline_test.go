@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -400,5 +401,32 @@ rules:
 	}
 	if len(got[1].To) != 1 || got[1].To[0] != "bo@example.net" {
 		t.Fatalf("retry went to %v, want bo alone", got[1].To)
+	}
+}
+
+// TestRetentionPurgesRawButKeepsTheRecord: past the retention period the
+// raw bytes go, and the message is still never forwarded twice.
+func TestRetentionPurgesRawButKeepsTheRecord(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(1, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	p.cfg.Retention = time.Nanosecond
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	g.purge(ctx)
+	msgs, err := p.store.ListMessages(ctx, queue.MessageFilter{})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages %v %v", msgs, err)
+	}
+	if _, err := p.store.MessageRaw(ctx, msgs[0].ID); !errors.Is(err, queue.ErrRawPurged) {
+		t.Fatalf("raw after retention: %v, want ErrRawPurged", err)
+	}
+	if s := p.runOnce(); s.Delivered != 0 {
+		t.Fatalf("a run after the purge delivered %d", s.Delivered)
 	}
 }

@@ -14,6 +14,7 @@ type fileConfig struct {
 	Relay        relayConfig     `yaml:"relay"`
 	DKIM         dkimConfig      `yaml:"dkim"`
 	Rules        string          `yaml:"rules"`
+	Retention    string          `yaml:"retention"`
 }
 
 type adminConfig struct {
@@ -66,4 +67,5 @@ const (
 	defaultRules        = "rules.yaml"
 	defaultPollInterval = "60s"
 	defaultSessions     = 4
+	defaultRetention    = "2160h"
 )

@@ -42,6 +42,9 @@ func checkConfig(c *fileConfig) []problem {
 	}
 	checkPublic(c, add, warn)
 	checkDKIM(c.DKIM, add)
+	if _, err := retention(c); err != nil {
+		add("retention", "%v", err)
+	}
 	checkAdmin(c, add)
 	return ps
 }
@@ -191,4 +194,17 @@ func checkDKIM(d dkimConfig, add addFunc) {
 	if set != 0 && set != 3 {
 		add("dkim", "dkim needs domain, selector and private_key_file together")
 	}
+}
+
+// retention is how long raw messages are kept: a duration, or 0 for ever.
+func retention(c *fileConfig) (time.Duration, error) {
+	v := c.Retention
+	if v == "" {
+		v = defaultRetention
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("retention %q: want a duration such as 2160h (90 days), or 0 to keep raw messages for ever", c.Retention)
+	}
+	return d, nil
 }
