@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,72 @@ func (b *adminBackend) Approve(ctx context.Context, id int64, by string) error {
 
 func (b *adminBackend) Reject(ctx context.Context, id int64, by, reason string) error {
 	return b.moderation.Reject(ctx, id, "admin "+by, reason)
+}
+
+// maxHeldReplies bounds the front page's list of held replies, as
+// Held's 500 bounds the held messages: one page, one query.
+const maxHeldReplies = 500
+
+func (b *adminBackend) HeldReplies(ctx context.Context) ([]admin.HeldReply, error) {
+	items, err := b.store().ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: maxHeldReplies})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.HeldReply, 0, len(items))
+	msgs := map[int64]queue.MessageInfo{} // a reply to several inviters is one message
+	for _, it := range items {
+		m, err := b.replyMessage(ctx, msgs, it.MessageRef)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, admin.HeldReply{ID: it.ID, Caucus: it.Caucus, To: it.Destination, Schedule: it.Schedule,
+			Received: it.CreatedAt, From: m.From, Subject: m.Subject})
+	}
+	return out, nil
+}
+
+// replyMessage reads the stored message of a held reply, once per
+// message. A message the store no longer has leaves From and Subject
+// empty: the reply can still be released or dropped.
+func (b *adminBackend) replyMessage(ctx context.Context, seen map[int64]queue.MessageInfo, ref int64) (queue.MessageInfo, error) {
+	if m, ok := seen[ref]; ok {
+		return m, nil
+	}
+	m, err := b.store().GetMessage(ctx, ref)
+	if err != nil && !errors.Is(err, queue.ErrNotFound) {
+		return queue.MessageInfo{}, fmt.Errorf("read held reply's message: %w", err)
+	}
+	seen[ref] = m
+	return m, nil
+}
+
+// ReleaseReply makes a held reply due at its schedule's next slot, as
+// `caucusgate held release` does; by is only logged, by the page: the
+// store records no reviewer for a reply.
+func (b *adminBackend) ReleaseReply(ctx context.Context, id int64, _ string) error {
+	items, err := b.store().ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 10000})
+	if err != nil {
+		return err
+	}
+	now := b.g.cfg.Now()
+	due := now
+	for _, it := range items {
+		if it.ID != id {
+			continue
+		}
+		if s, err := schedule.Parse(it.Schedule); err == nil {
+			due = s.DueSlot(now)
+		}
+		break
+	}
+	// An id not among the held is still asked of the store, which tells
+	// an unknown id (404) from one already released or dropped (409).
+	return b.store().ReleasePending(ctx, id, due)
+}
+
+// DropReply refuses a held reply: it is never relayed.
+func (b *adminBackend) DropReply(ctx context.Context, id int64, _ string) error {
+	return b.store().DropPending(ctx, id)
 }
 
 func (b *adminBackend) Decisions(ctx context.Context, limit int) ([]admin.Decision, error) {

@@ -34,6 +34,32 @@ func (s *server) reject(w http.ResponseWriter, r *http.Request) {
 	redirectDone(w, r, "/", "rejected", id)
 }
 
+func (s *server) release(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Backend.ReleaseReply(r.Context(), id, userOf(r)); err != nil {
+		s.fail(w, r, "release held reply", err)
+		return
+	}
+	s.log.Info("held reply released", "id", id, "by", userOf(r))
+	redirectDone(w, r, "/", "released", id)
+}
+
+func (s *server) drop(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Backend.DropReply(r.Context(), id, userOf(r)); err != nil {
+		s.fail(w, r, "drop held reply", err)
+		return
+	}
+	s.log.Info("held reply dropped", "id", id, "by", userOf(r))
+	redirectDone(w, r, "/", "dropped", id)
+}
+
 func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {

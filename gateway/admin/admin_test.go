@@ -165,6 +165,7 @@ func TestLoginRequired(t *testing.T) {
 		{"GET", "/"}, {"GET", "/decisions"}, {"GET", "/decisions/7"}, {"GET", "/queue"},
 		{"GET", "/schedules"}, {"GET", "/caucuses"}, {"GET", "/rules"}, {"GET", "/static/style.css"},
 		{"GET", "/no-such-page"}, {"POST", "/held/1/approve"}, {"POST", "/queue/10/cancel"},
+		{"POST", "/replies/31/release"}, {"POST", "/replies/32/drop"},
 	}
 	logins := []struct {
 		name       string
@@ -197,7 +198,7 @@ func TestLoginRequired(t *testing.T) {
 			}
 		}
 	}
-	if len(h.backend.approved)+len(h.backend.cancelled) != 0 {
+	if b := h.backend; len(b.approved)+len(b.cancelled)+len(b.released)+len(b.dropped) != 0 {
 		t.Error("an action ran without the login")
 	}
 }
@@ -248,7 +249,11 @@ func TestPageContent(t *testing.T) {
 		want []string
 	}{
 		{"/", []string{`<meta name="viewport"`, "Invitation: WSIS&#43;20 consultation", `id="approve-1"`, `id="reject-1"`,
-			`id="approve-form-2"`, `id="reason-2"`, `action="/held/1/approve"`, `method="post"`, "3h00m ago", `<div class="scroll">`}},
+			`id="approve-form-2"`, `id="reason-2"`, `action="/held/1/approve"`, `method="post"`, "3h00m ago", `<div class="scroll">`,
+			`<h2 id="replies">Replies held for review</h2>`, `<tr id="reply-31">`, `id="release-31"`, `id="drop-31"`,
+			`id="release-form-32"`, `id="drop-form-32"`, `action="/replies/31/release"`, `action="/replies/32/drop"`,
+			"Re: Invitation: WSIS&#43;20 consultation", "<td>events@itu.int</td>", "<td>gender</td>", "2h00m ago",
+			"<code>CRON_TZ=Europe/Zurich 0 17 * * *</code>"}},
 		{"/decisions", []string{"Fwd: Consultation on AI", "forward", "education, gender", "itu-invitations", "<details><summary>why</summary>"}},
 		{"/decisions/7", []string{"tag <q>[caucus: gender]</q>", "alice@example.org is a bureau member", "rule <b>itu-invitations</b>: matched: forward education",
 			"rule <b>outsiders</b>: no match", `matched &#34;Consultation&#34;`}},
@@ -265,6 +270,19 @@ func TestPageContent(t *testing.T) {
 			}
 		}
 	}
+	front := h.get("/").body
+	if i, j := strings.Index(front, `id="held"`), strings.Index(front, `id="held-replies"`); i < 0 || j < i {
+		t.Error("the held replies are not below the held messages")
+	}
+	// The daemon and browser tests find held messages by these row ids: a
+	// reply's row must not pass for one.
+	var rows []string
+	for _, m := range regexp.MustCompile(`<tr id="held-(\d+)">`).FindAllStringSubmatch(front, -1) {
+		rows = append(rows, m[1])
+	}
+	if !slices.Equal(rows, []string{"1", "2"}) {
+		t.Errorf("held-message rows %v, want [1 2]", rows)
+	}
 	queue := h.get("/queue").body
 	for _, absent := range []string{`id="cancel-11"`, `id="retry-12"`, `id="cancel-12"`} {
 		if strings.Contains(queue, absent) {
@@ -275,7 +293,7 @@ func TestPageContent(t *testing.T) {
 
 func TestEmptyPages(t *testing.T) {
 	h := newHarness(t)
-	h.backend.held, h.backend.decisions, h.backend.deliveries = nil, nil, nil
+	h.backend.held, h.backend.replies, h.backend.decisions, h.backend.deliveries = nil, nil, nil, nil
 	h.backend.schedules, h.backend.caucuses, h.backend.rules = nil, nil, RulesStatus{File: "rules.yaml", Version: "1"}
 	for path, want := range map[string]string{
 		"/": `id="no-held"`, "/decisions": `id="no-decisions"`, "/queue": `id="no-deliveries"`,
@@ -283,6 +301,44 @@ func TestEmptyPages(t *testing.T) {
 	} {
 		if r := h.get(path); r.status != 200 || !strings.Contains(r.body, want) {
 			t.Errorf("GET %s: %d, lacks %q", path, r.status, want)
+		}
+	}
+	if body := h.get("/").body; !strings.Contains(body, `<p id="no-held-replies">No reply is held for review.</p>`) ||
+		strings.Contains(body, `id="held-replies"`) {
+		t.Error("with no held reply, / does not say so")
+	}
+}
+
+// TestFrontPageHalves: each half of the front page shows whether or not
+// the other has anything.
+func TestFrontPageHalves(t *testing.T) {
+	tests := []struct {
+		name        string
+		noHeld      bool
+		noReplies   bool
+		want, avoid []string
+	}{
+		{"replies only", true, false, []string{`id="no-held"`, `id="release-31"`}, []string{`id="approve-1"`, `id="no-held-replies"`}},
+		{"held only", false, true, []string{`id="approve-1"`, `id="no-held-replies"`}, []string{`id="no-held"`, `id="release-31"`}},
+	}
+	for _, tt := range tests {
+		h := newHarness(t)
+		if tt.noHeld {
+			h.backend.held = nil
+		}
+		if tt.noReplies {
+			h.backend.replies = nil
+		}
+		body := h.get("/").body
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: / lacks %s", tt.name, w)
+			}
+		}
+		for _, a := range tt.avoid {
+			if strings.Contains(body, a) {
+				t.Errorf("%s: / shows %s", tt.name, a)
+			}
 		}
 	}
 }
@@ -299,6 +355,14 @@ func TestSubjectIsEscaped(t *testing.T) {
 	if !strings.Contains(body, "Mallory &lt;m@evil.example&gt;") {
 		t.Error("the From is not shown as text")
 	}
+	if strings.Contains(body, "<img") || strings.Contains(body, `onerror="`) {
+		t.Error("the held reply's subject reached the page as markup")
+	}
+	for _, want := range []string{`&lt;img src=x onerror=&#34;alert(1)&#34;&gt; Re: &amp; more`, "Eve &lt;eve@evil.example&gt;", "<td>Ops &lt;ops@unesco.org&gt;</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("a held reply's field is not shown as text: want %q", want)
+		}
+	}
 }
 
 func TestSecurityHeaders(t *testing.T) {
@@ -309,6 +373,7 @@ func TestSecurityHeaders(t *testing.T) {
 		"page":      h.get("/"),
 		"404 page":  h.get("/decisions/999"),
 		"405":       h.get("/held/1/approve"),
+		"405 reply": h.get("/replies/31/release"),
 		"403 form":  h.do("POST", "/held/1/approve", url.Values{}, true),
 		"metrics":   h.do("GET", "/metrics", nil, false),
 		"not found": h.get("/nope"),
@@ -387,6 +452,58 @@ func TestReject(t *testing.T) {
 	}
 }
 
+func TestReplyActions(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token("/")
+	tests := []struct {
+		path     string
+		status   int
+		location string
+	}{
+		{"/replies/31/release", 303, "/?done=released&id=31"},
+		{"/replies/31/release", 409, ""}, // released already
+		{"/replies/31/drop", 409, ""},
+		{"/replies/32/drop", 303, "/?done=dropped&id=32"},
+		{"/replies/32/drop", 409, ""},
+		{"/replies/32/release", 409, ""}, // dropped: no second thoughts here
+		{"/replies/99/release", 404, ""},
+		{"/replies/99/drop", 404, ""},
+		{"/replies/abc/release", 404, ""},
+		{"/replies/-1/drop", 404, ""},
+		{"/replies/0/release", 404, ""},
+	}
+	for _, tt := range tests {
+		r := h.do("POST", tt.path, url.Values{"csrf": {tok}}, true)
+		if r.status != tt.status || r.header.Get("Location") != tt.location {
+			t.Errorf("POST %s: %d %q, want %d %q", tt.path, r.status, r.header.Get("Location"), tt.status, tt.location)
+		}
+		if tt.status == http.StatusConflict && !strings.Contains(r.body, queue.ErrWrongState.Error()) {
+			t.Errorf("POST %s: the 409 page does not say why:\n%s", tt.path, r.body)
+		}
+	}
+	if b := h.backend; !slices.Equal(b.released, []string{"31 admin"}) || !slices.Equal(b.dropped, []string{"32 admin"}) {
+		t.Errorf("released %q dropped %q, want [31 admin] [32 admin]", b.released, b.dropped)
+	}
+	if len(h.backend.approved)+len(h.backend.rejected) != 0 {
+		t.Error("a reply action touched a held message")
+	}
+	for done, want := range map[string]string{
+		"released&id=31": "Held reply 31 released: it goes out at its schedule&#39;s next slot.",
+		"dropped&id=32":  "Held reply 32 dropped: it will not be relayed.",
+	} {
+		page := h.get("/?done=" + done).body
+		if !strings.Contains(page, `<p class="flash" role="status" id="flash">`+want+`</p>`) {
+			t.Errorf("the page after %s does not say %q", done, want)
+		}
+		if strings.Contains(page, `id="release-31"`) || strings.Contains(page, `id="drop-32"`) {
+			t.Error("a reviewed reply is still listed")
+		}
+		if !strings.Contains(page, `id="no-held-replies"`) {
+			t.Error("with every reply reviewed, / does not say none is left")
+		}
+	}
+}
+
 func TestQueueActions(t *testing.T) {
 	h := newHarness(t)
 	tok := h.token("/queue")
@@ -441,19 +558,21 @@ func TestCSRF(t *testing.T) {
 		{"cross-site browser post", url.Values{"csrf": {good}}, []string{"Sec-Fetch-Site", "cross-site"}},
 		{"foreign origin", url.Values{"csrf": {good}}, []string{"Origin", "https://evil.example"}},
 	}
-	for _, tt := range tests {
-		path := "/held/1/approve"
-		if tt.form == nil {
-			path += "?csrf=" + url.QueryEscape(good)
-			tt.form = url.Values{}
-		}
-		r := h.do("POST", path, tt.form, true, tt.hdr...)
-		if r.status != http.StatusForbidden {
-			t.Errorf("%s: %d, want 403", tt.name, r.status)
+	for _, action := range []string{"/held/1/approve", "/replies/31/release", "/replies/32/drop"} {
+		for _, tt := range tests {
+			path, form := action, tt.form
+			if form == nil {
+				path += "?csrf=" + url.QueryEscape(good)
+				form = url.Values{}
+			}
+			r := h.do("POST", path, form, true, tt.hdr...)
+			if r.status != http.StatusForbidden {
+				t.Errorf("%s %s: %d, want 403", action, tt.name, r.status)
+			}
 		}
 	}
-	if len(h.backend.approved) != 0 {
-		t.Fatalf("a refused form approved %v", h.backend.approved)
+	if b := h.backend; len(b.approved)+len(b.released)+len(b.dropped) != 0 {
+		t.Fatalf("a refused form acted: approved %v released %v dropped %v", b.approved, b.released, b.dropped)
 	}
 	// A token from the previous window is still good: a form opened just
 	// before the hour turned must work just after.
@@ -466,7 +585,8 @@ func TestCSRF(t *testing.T) {
 func TestStateChangingGETRefused(t *testing.T) {
 	h := newHarness(t)
 	tok := url.QueryEscape(h.token("/"))
-	for _, path := range []string{"/held/1/approve", "/held/1/reject", "/queue/10/retry", "/queue/10/cancel"} {
+	for _, path := range []string{"/held/1/approve", "/held/1/reject", "/queue/10/retry", "/queue/10/cancel",
+		"/replies/31/release", "/replies/31/drop"} {
 		for _, method := range []string{"GET", "HEAD", "PUT", "DELETE"} {
 			r := h.do(method, path+"?csrf="+tok, nil, true)
 			if r.status != http.StatusMethodNotAllowed {
@@ -478,7 +598,7 @@ func TestStateChangingGETRefused(t *testing.T) {
 		}
 	}
 	b := h.backend
-	if len(b.approved)+len(b.rejected)+len(b.retried)+len(b.cancelled) != 0 {
+	if len(b.approved)+len(b.rejected)+len(b.retried)+len(b.cancelled)+len(b.released)+len(b.dropped) != 0 {
 		t.Error("a non-POST request changed state")
 	}
 }
@@ -492,12 +612,29 @@ func TestBackendFailure(t *testing.T) {
 			t.Errorf("GET %s with the store down: %d, want 500 saying why", path, r.status)
 		}
 	}
-	r := h.do("POST", "/held/1/approve", url.Values{"csrf": {h.tokenFor()}}, true)
-	if r.status != http.StatusInternalServerError {
-		t.Errorf("approve with the store down: %d, want 500", r.status)
+	for _, path := range []string{"/held/1/approve", "/replies/31/release", "/replies/31/drop"} {
+		r := h.do("POST", path, url.Values{"csrf": {h.tokenFor()}}, true)
+		if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "database is locked") {
+			t.Errorf("POST %s with the store down: %d, want 500 saying why", path, r.status)
+		}
 	}
 	if r := h.get("/decisions/999"); r.status != http.StatusNotFound {
 		t.Errorf("unknown decision: %d, want 404", r.status)
+	}
+}
+
+// TestHeldRepliesFailure: when only the held replies cannot be read, the
+// front page says so rather than claiming none is held.
+func TestHeldRepliesFailure(t *testing.T) {
+	h := newHarness(t)
+	h.backend.failReplies = errStoreDown
+	r := h.get("/")
+	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "list held replies") ||
+		!strings.Contains(r.body, "database is locked") {
+		t.Errorf("GET / with the held replies unreadable: %d, want 500 saying why:\n%s", r.status, r.body)
+	}
+	if strings.Contains(r.body, `id="no-held-replies"`) {
+		t.Error("an unreadable list is shown as empty")
 	}
 }
 

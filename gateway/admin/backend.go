@@ -22,6 +22,16 @@ type Backend interface {
 	// (may be empty).
 	Reject(ctx context.Context, id int64, by, reason string) error
 
+	// HeldReplies lists the caucus replies held for review before they
+	// are relayed to an inviter (replies.review, or the circuit breaker),
+	// oldest first.
+	HeldReplies(ctx context.Context) ([]HeldReply, error)
+	// ReleaseReply lets a held reply go out at its schedule's next slot;
+	// by is the admin login's user.
+	ReleaseReply(ctx context.Context, id int64, by string) error
+	// DropReply refuses a held reply: it is never relayed.
+	DropReply(ctx context.Context, id int64, by string) error
+
 	// Decisions lists the limit most recent decisions, newest first.
 	Decisions(ctx context.Context, limit int) ([]Decision, error)
 	Decision(ctx context.Context, id int64) (Decision, error)
@@ -51,6 +61,20 @@ type Held struct {
 	Caucuses  []string // where it goes if approved, when the rules chose already
 	HeldAt    time.Time
 	Expires   time.Time // zero: never
+}
+
+// HeldReply is a caucus's reply waiting for a reviewer before it is
+// relayed to the inviter.
+type HeldReply struct {
+	ID       int64
+	Caucus   string // the caucus that replied
+	To       string // the inviter it would be relayed to
+	Schedule string // the relay schedule's spec; released, it waits for the next slot
+	Received time.Time
+	// From and Subject are the reply's, decoded, as a human reads them;
+	// empty when the stored message could not be read.
+	From    string
+	Subject string
 }
 
 // Decision is one message's decision as the store recorded it. The

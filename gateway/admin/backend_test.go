@@ -15,18 +15,22 @@ import (
 // memBackend is an in-memory Backend: the store is another package, and
 // what these tests check is the HTTP side.
 type memBackend struct {
-	mu         sync.Mutex
-	held       []Held
-	decisions  []Decision
-	deliveries []Delivery
-	schedules  []Schedule
-	caucuses   []Caucus
-	rules      RulesStatus
-	ready      error
-	failAll    error // every listing and action fails with it
+	mu          sync.Mutex
+	held        []Held
+	replies     []HeldReply
+	decisions   []Decision
+	deliveries  []Delivery
+	schedules   []Schedule
+	caucuses    []Caucus
+	rules       RulesStatus
+	ready       error
+	failAll     error // every listing and action fails with it
+	failReplies error // HeldReplies alone fails with it
 
 	approved  []string // "id by"
 	rejected  []string // "id by reason"
+	released  []string // "id by"
+	dropped   []string // "id by"
 	retried   []int64
 	cancelled []int64
 	limits    []int
@@ -70,6 +74,53 @@ func (b *memBackend) Reject(_ context.Context, id int64, by, reason string) erro
 		return err
 	}
 	b.rejected = append(b.rejected, fmt.Sprint(id, " ", by, " ", reason))
+	return nil
+}
+
+func (b *memBackend) HeldReplies(context.Context) ([]HeldReply, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failReplies != nil {
+		return nil, b.failReplies
+	}
+	return slices.Clone(b.replies), b.failAll
+}
+
+// takeReply removes a held reply; one already reviewed is in the wrong
+// state, as the store says of an item no longer held.
+func (b *memBackend) takeReply(id int64) error {
+	if b.failAll != nil {
+		return b.failAll
+	}
+	i := slices.IndexFunc(b.replies, func(r HeldReply) bool { return r.ID == id })
+	if i < 0 {
+		done := fmt.Sprint(id, " admin")
+		if slices.Contains(b.released, done) || slices.Contains(b.dropped, done) {
+			return fmt.Errorf("pending item %d: %w", id, queue.ErrWrongState)
+		}
+		return fmt.Errorf("pending item %d: %w", id, queue.ErrNotFound)
+	}
+	b.replies = slices.Delete(b.replies, i, i+1)
+	return nil
+}
+
+func (b *memBackend) ReleaseReply(_ context.Context, id int64, by string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.takeReply(id); err != nil {
+		return err
+	}
+	b.released = append(b.released, fmt.Sprint(id, " ", by))
+	return nil
+}
+
+func (b *memBackend) DropReply(_ context.Context, id int64, by string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.takeReply(id); err != nil {
+		return err
+	}
+	b.dropped = append(b.dropped, fmt.Sprint(id, " ", by))
 	return nil
 }
 
@@ -161,8 +212,8 @@ func (b *memBackend) Ready(context.Context) error {
 // testNow is the tests' clock: fixed, so pages and tokens are reproducible.
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// sampleBackend holds a bureau's morning: held messages (one with markup
-// in its subject), decisions with traces, a queue, schedules, caucuses.
+// sampleBackend holds a bureau's morning: held messages and held replies
+// (one of each with markup in its subject), decisions with traces, a queue, schedules, caucuses.
 func sampleBackend() *memBackend {
 	at := func(d time.Duration) time.Time { return testNow.Add(d) }
 	return &memBackend{
@@ -171,6 +222,12 @@ func sampleBackend() *memBackend {
 				Rule: "moderate-itu", Reason: "ITU mail is reviewed first", Caucuses: []string{"gender"}, HeldAt: at(-3 * time.Hour), Expires: at(333 * time.Hour)},
 			{ID: 2, MessageID: "<x@evil.example>", From: "Mallory <m@evil.example>", Subject: `<script>alert("held")</script> & <b>bold</b>`,
 				Reason: "tag from a non-member", HeldAt: at(-10 * time.Minute)},
+		},
+		replies: []HeldReply{
+			{ID: 31, Caucus: "gender", To: "events@itu.int", Schedule: "CRON_TZ=Europe/Zurich 0 17 * * *", Received: at(-2 * time.Hour),
+				From: "Gina <gina@gender.example.net>", Subject: "Re: Invitation: WSIS+20 consultation"},
+			{ID: 32, Caucus: "education", To: "Ops <ops@unesco.org>", Schedule: "immediate", Received: at(-5 * time.Minute),
+				From: "Eve <eve@evil.example>", Subject: `<img src=x onerror="alert(1)"> Re: & more`},
 		},
 		decisions: []Decision{sampleDecision()},
 		deliveries: []Delivery{

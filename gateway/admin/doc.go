@@ -1,8 +1,9 @@
 // Package admin serves caucusgate's admin web pages: messages held for
-// moderation (approve, reject), recent decisions with their trace, the
-// delivery queue (retry, cancel), schedules, caucuses with their bounce
-// counts and the rules' load status; and, open to monitoring without the
-// login, /healthz, /readyz and /metrics.
+// moderation (approve, reject) and caucus replies held for review before
+// they are relayed to an inviter (release, drop), recent decisions with
+// their trace, the delivery queue (retry, cancel), schedules, caucuses
+// with their bounce counts and the rules' load status; and, open to
+// monitoring without the login, /healthz, /readyz and /metrics.
 //
 // The pages are server-rendered html/template with one embedded style
 // sheet and no JavaScript. Every page but the three open ones needs the

@@ -27,6 +27,10 @@ func flashFormat(done string) string {
 		return "Held message %d approved."
 	case "rejected":
 		return "Held message %d rejected."
+	case "released":
+		return "Held reply %d released: it goes out at its schedule's next slot."
+	case "dropped":
+		return "Held reply %d dropped: it will not be relayed."
 	case "retried":
 		return "Delivery %d will be retried now."
 	case "cancelled":

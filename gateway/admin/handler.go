@@ -67,6 +67,8 @@ func (s *server) loginRoutes() http.Handler {
 	mux.Handle("GET /static/", noListing(http.FileServerFS(staticFS())))
 	mux.Handle("POST /held/{id}/approve", s.requireToken(s.approve))
 	mux.Handle("POST /held/{id}/reject", s.requireToken(s.reject))
+	mux.Handle("POST /replies/{id}/release", s.requireToken(s.release))
+	mux.Handle("POST /replies/{id}/drop", s.requireToken(s.drop))
 	mux.Handle("POST /queue/{id}/retry", s.requireToken(s.retry))
 	mux.Handle("POST /queue/{id}/cancel", s.requireToken(s.cancel))
 	return mux

@@ -12,13 +12,25 @@ const (
 	maxLimit     = 1000
 )
 
+// heldData is what the front page shows: everything waiting for a person.
+type heldData struct {
+	Messages []Held
+	Replies  []HeldReply
+}
+
 func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
 	held, err := s.cfg.Backend.Held(r.Context())
 	if err != nil {
 		s.fail(w, r, "list held messages", err)
 		return
 	}
-	s.render(w, http.StatusOK, "held", s.newView(r, "held", "Held for moderation", held))
+	replies, err := s.cfg.Backend.HeldReplies(r.Context())
+	if err != nil {
+		s.fail(w, r, "list held replies", err)
+		return
+	}
+	d := heldData{Messages: held, Replies: replies}
+	s.render(w, http.StatusOK, "held", s.newView(r, "held", "Held for moderation", d))
 }
 
 func (s *server) decisionsPage(w http.ResponseWriter, r *http.Request) {
