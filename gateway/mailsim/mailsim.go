@@ -48,8 +48,9 @@ type World struct {
 	smtp  *smtp.Server
 	users map[string]*imapmemserver.User
 
-	mu       sync.Mutex
-	received []Received
+	mu        sync.Mutex
+	received  []Received
+	listeners []listener
 }
 
 // Received is one message the SMTP server accepted.
@@ -101,7 +102,7 @@ func (w *World) startIMAP() error {
 		return fmt.Errorf("listen imap: %w", err)
 	}
 	w.IMAPAddr = ln.Addr().String()
-	go w.imap.Serve(ln)
+	w.serve(ln, func() { _ = w.imap.Serve(ln) })
 	return nil
 }
 
@@ -117,13 +118,44 @@ func (w *World) startSMTP() error {
 		return fmt.Errorf("listen smtp: %w", err)
 	}
 	w.SMTPAddr = ln.Addr().String()
-	go w.smtp.Serve(ln)
+	w.serve(ln, func() { _ = w.smtp.Serve(ln) })
 	return nil
 }
 
-// Close stops both servers.
+// serve runs a server's accept loop on ln, and remembers how to stop it.
+func (w *World) serve(ln net.Listener, loop func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		loop()
+	}()
+	w.listeners = append(w.listeners, listener{ln: ln, done: done})
+}
+
+// Close stops both servers. The listeners are closed and their accept
+// loops waited for first: go-imap's Server.Close racing a Serve that has
+// just started is a data race in the library (WaitGroup.Add concurrent
+// with Wait).
 func (w *World) Close() error {
-	return errors.Join(w.smtp.Close(), w.imap.Close())
+	for _, l := range w.listeners {
+		_ = l.ln.Close()
+		<-l.done
+	}
+	return errors.Join(ignoreClosed(w.smtp.Close()), ignoreClosed(w.imap.Close()))
+}
+
+type listener struct {
+	ln   net.Listener
+	done chan struct{}
+}
+
+// ignoreClosed drops the error a server returns when its listeners were
+// already closed by Close.
+func ignoreClosed(err error) error {
+	if err != nil && (errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed")) {
+		return nil
+	}
+	return err
 }
 
 // Append puts raw in a user's mailbox, as if it had been delivered there.
