@@ -7,83 +7,54 @@ import (
 	"unicode/utf8"
 )
 
-func (s *server) approve(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := s.cfg.Backend.Approve(r.Context(), id, userOf(r)); err != nil {
-		s.fail(w, r, "approve held message", err)
-		return
-	}
-	s.log.Info("held message approved", "id", id, "by", userOf(r))
-	redirectDone(w, r, "/", "approved", id)
+// action is one POST form's work on the item the path names: it runs act
+// for the logged-in user, logs what was done, and sends the browser back to
+// page with a confirmation (or to the error page when act fails).
+type action struct {
+	what string // "approve held message": for error pages
+	done string // "approved": the confirmation word, and the log's
+	page string // where the browser goes back to
+	act  func(r *http.Request, id int64, by string) error
 }
 
-func (s *server) reject(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+func (s *server) handle(a action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		if err := a.act(r, id, userOf(r)); err != nil {
+			s.fail(w, r, a.what, err)
+			return
+		}
+		s.log.Info(a.what+": "+a.done, "id", id, "by", userOf(r))
+		redirectDone(w, r, a.page, a.done, id)
 	}
-	reason := cleanReason(r.PostForm.Get("reason"))
-	if err := s.cfg.Backend.Reject(r.Context(), id, userOf(r), reason); err != nil {
-		s.fail(w, r, "reject held message", err)
-		return
-	}
-	s.log.Info("held message rejected", "id", id, "by", userOf(r), "reason", reason)
-	redirectDone(w, r, "/", "rejected", id)
 }
 
-func (s *server) release(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+// actions are the forms' routes and what each does.
+func (s *server) actions() map[string]action {
+	b := s.cfg.Backend
+	return map[string]action{
+		"POST /held/{id}/approve": {"approve held message", "approved", "/", func(r *http.Request, id int64, by string) error {
+			return b.Approve(r.Context(), id, by)
+		}},
+		"POST /held/{id}/reject": {"reject held message", "rejected", "/", func(r *http.Request, id int64, by string) error {
+			return b.Reject(r.Context(), id, by, cleanReason(r.PostForm.Get("reason")))
+		}},
+		"POST /replies/{id}/release": {"release held reply", "released", "/", func(r *http.Request, id int64, by string) error {
+			return b.ReleaseReply(r.Context(), id, by)
+		}},
+		"POST /replies/{id}/drop": {"drop held reply", "dropped", "/", func(r *http.Request, id int64, by string) error {
+			return b.DropReply(r.Context(), id, by)
+		}},
+		"POST /queue/{id}/retry": {"retry delivery", "retried", "/queue", func(r *http.Request, id int64, _ string) error {
+			return b.Retry(r.Context(), id)
+		}},
+		"POST /queue/{id}/cancel": {"cancel delivery", "cancelled", "/queue", func(r *http.Request, id int64, _ string) error {
+			return b.Cancel(r.Context(), id)
+		}},
 	}
-	if err := s.cfg.Backend.ReleaseReply(r.Context(), id, userOf(r)); err != nil {
-		s.fail(w, r, "release held reply", err)
-		return
-	}
-	s.log.Info("held reply released", "id", id, "by", userOf(r))
-	redirectDone(w, r, "/", "released", id)
-}
-
-func (s *server) drop(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := s.cfg.Backend.DropReply(r.Context(), id, userOf(r)); err != nil {
-		s.fail(w, r, "drop held reply", err)
-		return
-	}
-	s.log.Info("held reply dropped", "id", id, "by", userOf(r))
-	redirectDone(w, r, "/", "dropped", id)
-}
-
-func (s *server) retry(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := s.cfg.Backend.Retry(r.Context(), id); err != nil {
-		s.fail(w, r, "retry delivery", err)
-		return
-	}
-	s.log.Info("delivery retried", "id", id, "by", userOf(r))
-	redirectDone(w, r, "/queue", "retried", id)
-}
-
-func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := s.cfg.Backend.Cancel(r.Context(), id); err != nil {
-		s.fail(w, r, "cancel delivery", err)
-		return
-	}
-	s.log.Info("delivery cancelled", "id", id, "by", userOf(r))
-	redirectDone(w, r, "/queue", "cancelled", id)
 }
 
 // maxReason bounds a reject reason, which goes into a notice to the

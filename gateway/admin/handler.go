@@ -65,12 +65,9 @@ func (s *server) loginRoutes() http.Handler {
 	mux.HandleFunc("GET /caucuses", s.caucusesPage)
 	mux.HandleFunc("GET /rules", s.rulesPage)
 	mux.Handle("GET /static/", noListing(http.FileServerFS(staticFS())))
-	mux.Handle("POST /held/{id}/approve", s.requireToken(s.approve))
-	mux.Handle("POST /held/{id}/reject", s.requireToken(s.reject))
-	mux.Handle("POST /replies/{id}/release", s.requireToken(s.release))
-	mux.Handle("POST /replies/{id}/drop", s.requireToken(s.drop))
-	mux.Handle("POST /queue/{id}/retry", s.requireToken(s.retry))
-	mux.Handle("POST /queue/{id}/cancel", s.requireToken(s.cancel))
+	for pattern, a := range s.actions() {
+		mux.Handle(pattern, s.requireToken(s.handle(a)))
+	}
 	return mux
 }
 
