@@ -85,33 +85,12 @@ func (b *adminBackend) replyMessage(ctx context.Context, seen map[int64]queue.Me
 	return m, nil
 }
 
-// ReleaseReply makes a held reply due at its schedule's next slot, as
-// `caucusgate held release` does; by is only logged, by the page: the
-// store records no reviewer for a reply.
-func (b *adminBackend) ReleaseReply(ctx context.Context, id int64, _ string) error {
-	items, err := b.store().ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 10000})
-	if err != nil {
-		return err
-	}
-	now := b.g.cfg.Now()
-	due := now
-	for _, it := range items {
-		if it.ID != id {
-			continue
-		}
-		if s, err := schedule.Parse(it.Schedule); err == nil {
-			due = s.DueSlot(now)
-		}
-		break
-	}
-	// An id not among the held is still asked of the store, which tells
-	// an unknown id (404) from one already released or dropped (409).
-	return b.store().ReleasePending(ctx, id, due)
+func (b *adminBackend) ReleaseReply(ctx context.Context, id int64, by string) error {
+	return b.moderation.ReleaseReply(ctx, id, "admin "+by)
 }
 
-// DropReply refuses a held reply: it is never relayed.
-func (b *adminBackend) DropReply(ctx context.Context, id int64, _ string) error {
-	return b.store().DropPending(ctx, id)
+func (b *adminBackend) DropReply(ctx context.Context, id int64, by string) error {
+	return b.moderation.DropReply(ctx, id, "admin "+by)
 }
 
 func (b *adminBackend) Decisions(ctx context.Context, limit int) ([]admin.Decision, error) {

@@ -12,6 +12,7 @@ import (
 
 	"caucusgate/queue"
 	"caucusgate/rules"
+	"caucusgate/rules/schedule"
 )
 
 // Moderation acts on held messages. The admin page, `caucusgate held` and
@@ -181,3 +182,30 @@ func isModerator(held queue.HeldInfo, addr string) bool {
 }
 
 var errNotModerator = errors.New("the sender is not a moderator of this message")
+
+// ReleaseReply sends a caucus reply held for review on to the inviter, at
+// the next slot of its schedule (at once for immediate).
+func (m *Moderation) ReleaseReply(ctx context.Context, id int64, by string) error {
+	item, err := m.store.GetPending(ctx, id)
+	if err != nil {
+		return err
+	}
+	due := m.now()
+	if s, err := schedule.Parse(item.Schedule); err == nil {
+		due = s.DueSlot(due)
+	}
+	if err := m.store.ReleasePending(ctx, id, due); err != nil {
+		return err
+	}
+	m.log.Info("held reply released", "item", id, "by", by, "to", item.Destination, "due", due)
+	return nil
+}
+
+// DropReply refuses a caucus reply held for review: it is never relayed.
+func (m *Moderation) DropReply(ctx context.Context, id int64, by string) error {
+	if err := m.store.DropPending(ctx, id); err != nil {
+		return err
+	}
+	m.log.Info("held reply dropped", "item", id, "by", by)
+	return nil
+}

@@ -163,6 +163,18 @@ func (s *Store) ListPending(ctx context.Context, f PendingFilter) ([]PendingItem
 	return out, nil
 }
 
+// GetPending returns one pending item; ErrNotFound when there is none.
+func (s *Store) GetPending(ctx context.Context, id int64) (PendingItem, error) {
+	out, err := s.queryPending(ctx, s.db, "p.id = ?", "p.id", 1, id)
+	if err != nil {
+		return PendingItem{}, fmt.Errorf("get pending item %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return PendingItem{}, fmt.Errorf("get pending item %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
+}
+
 // ReleasePending makes a held item (a reply under review) wait for
 // dueSlot, normally the next slot of its schedule.
 // A zero dueSlot makes it due at the next run.

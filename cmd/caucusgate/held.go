@@ -8,11 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"caucusgate/gateway"
 	"caucusgate/queue"
-	"caucusgate/rules/schedule"
 )
 
 type heldCommand struct{ stdout, stderr io.Writer }
@@ -34,7 +32,7 @@ func (c *heldCommand) Run(ctx context.Context, args []string) error {
 	case "replies":
 		return c.replies(ctx, sc.store, sc.args, sc.json)
 	case "release", "drop":
-		return c.reviewReply(ctx, sc.store, sc.verb, sc.args)
+		return c.reviewReply(ctx, sc.cfg, sc.store, sc.verb, sc.args)
 	}
 	return usagef("held: unknown subcommand %q: want list, approve ID, reject ID, replies, release ID or drop ID", sc.verb)
 }
@@ -112,9 +110,13 @@ func heldID(verb string, args []string) (int64, []string, error) {
 }
 
 func heldError(verb string, id int64, err error) error {
+	noun := "message"
+	if verb == "release" || verb == "drop" {
+		noun = "reply"
+	}
 	switch {
 	case errors.Is(err, queue.ErrNotFound):
-		return fmt.Errorf("held %s: no held message %d", verb, id)
+		return fmt.Errorf("held %s: no held %s %d", verb, noun, id)
 	case errors.Is(err, queue.ErrWrongState):
 		return fmt.Errorf("held %s %d: it was already decided or expired", verb, id)
 	}
@@ -160,7 +162,7 @@ func (c *heldCommand) replies(ctx context.Context, store *queue.Store, args []st
 }
 
 // reviewReply releases a held reply to its schedule's next slot, or drops it.
-func (c *heldCommand) reviewReply(ctx context.Context, store *queue.Store, verb string, args []string) error {
+func (c *heldCommand) reviewReply(ctx context.Context, cfg *config, store *queue.Store, verb string, args []string) error {
 	id, rest, err := heldID(verb, args)
 	if err != nil {
 		return err
@@ -168,32 +170,15 @@ func (c *heldCommand) reviewReply(ctx context.Context, store *queue.Store, verb 
 	if err := parseFlags(newFlagSet("held "+verb, c.stderr), rest); err != nil {
 		return err
 	}
+	m := gateway.NewModeration(store, gateway.NewRulesHolder(cfg.rules), cfg.accountList(), nil)
 	if verb == "drop" {
-		err = store.DropPending(ctx, id)
+		err = m.DropReply(ctx, id, "admin (command line)")
 	} else {
-		err = releaseReply(ctx, store, id)
+		err = m.ReleaseReply(ctx, id, "admin (command line)")
 	}
 	if err != nil {
 		return heldError(verb, id, err)
 	}
 	fmt.Fprintf(c.stdout, "held reply %d: %s\n", id, map[string]string{"release": "released to its schedule", "drop": "dropped"}[verb])
 	return nil
-}
-
-func releaseReply(ctx context.Context, store *queue.Store, id int64) error {
-	items, err := store.ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 10000})
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if it.ID != id {
-			continue
-		}
-		due := time.Now()
-		if s, err := schedule.Parse(it.Schedule); err == nil {
-			due = s.DueSlot(due)
-		}
-		return store.ReleasePending(ctx, id, due)
-	}
-	return queue.ErrNotFound
 }
