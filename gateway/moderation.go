@@ -30,7 +30,9 @@ type Moderation struct {
 
 // Moderation returns the gateway's moderation.
 func (g *Gateway) Moderation() *Moderation {
-	return NewModeration(g.cfg.Store, g.cfg.Rules, g.cfg.Accounts, g.log)
+	m := NewModeration(g.cfg.Store, g.cfg.Rules, g.cfg.Accounts, g.log)
+	m.now = g.cfg.Now
+	return m
 }
 
 // NewModeration acts on the held messages of store outside a daemon (the
