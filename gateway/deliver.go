@@ -78,20 +78,12 @@ func (d *deliverer) notifyFailure(ctx context.Context, job queue.Delivery, accou
 	}
 }
 
-// send streams the composed copy into the relay's DATA: memory stays bounded
-// whatever the message's size.
+// send streams the composed copy into the relay's DATA. A copy that cannot
+// be composed fails for good.
 func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose composeFunc, raw io.Reader) (smtprelay.Result, error) {
-	pr, pw := io.Pipe()
-	composed := make(chan error, 1)
-	go func() {
-		err := d.signed(pw, compose, raw)
-		pw.CloseWithError(err)
-		composed <- err
-	}()
-	res, err := d.relay.Send(ctx, env, pr)
-	pr.CloseWithError(errors.New("relay stopped reading"))
-	if cerr := <-composed; cerr != nil && err == nil {
-		return res, queue.Permanent(cerr)
+	res, err := streamTo(ctx, d.relay, d.signer, env, func(w io.Writer) error { return compose(w, raw) })
+	if ce := (*errCompose)(nil); errors.As(err, &ce) {
+		return res, queue.Permanent(ce)
 	}
 	return res, err
 }
@@ -118,11 +110,6 @@ func (d *deliverer) partial(ctx context.Context, job queue.Delivery, res smtprel
 	if _, err := d.store.AddDeliveries(ctx, job.MessageRef, []queue.NewDelivery{next}); err != nil {
 		d.log.Error("requeue refused recipients", "delivery", job.ID, "recipients", retry, "error", err)
 	}
-}
-
-// signed writes the composed message, DKIM-signed when a key is configured.
-func (d *deliverer) signed(w io.Writer, compose composeFunc, raw io.Reader) error {
-	return signedWrite(w, d.signer, func(w io.Writer) error { return compose(w, raw) })
 }
 
 // composeFunc writes a delivery's message, reading the original from raw.

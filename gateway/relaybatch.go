@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"caucusgate/gateway/compose"
 	"caucusgate/gateway/digest"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
@@ -78,32 +77,9 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 
 // sendComposed streams one composed message into the relay.
 func (s *scheduler) sendComposed(ctx context.Context, from, to string, write func(io.Writer) error) error {
-	pr, pw := io.Pipe()
-	composed := make(chan error, 1)
-	go func() {
-		err := signedWrite(pw, s.signer, write)
-		pw.CloseWithError(err)
-		composed <- err
-	}()
-	res, err := s.relay.Send(ctx, smtprelay.Envelope{From: from, To: []string{to}}, pr)
-	pr.CloseWithError(errors.New("relay stopped reading"))
-	if cerr := <-composed; cerr != nil && err == nil {
-		return fmt.Errorf("compose relayed replies: %w", cerr)
-	}
+	res, err := streamTo(ctx, s.relay, s.signer, smtprelay.Envelope{From: from, To: []string{to}}, write)
 	if err != nil {
 		return err
 	}
 	return rejectedError(res)
-}
-
-// signedWrite writes a message through the DKIM signer, when there is one.
-func signedWrite(w io.Writer, signer compose.Signer, write func(io.Writer) error) error {
-	if signer == nil {
-		return write(w)
-	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(write(pw)) }()
-	err := signer.Sign(w, pr)
-	pr.CloseWithError(errors.New("signer stopped reading"))
-	return err
 }

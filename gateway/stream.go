@@ -1,0 +1,48 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"caucusgate/gateway/compose"
+	"caucusgate/gateway/smtprelay"
+)
+
+// errCompose marks a failure to write the message itself, as opposed to
+// the relay's: retrying would fail the same way.
+type errCompose struct{ err error }
+
+func (e *errCompose) Error() string { return "compose: " + e.err.Error() }
+func (e *errCompose) Unwrap() error { return e.err }
+
+// streamTo sends the message write produces through the relay, signed when
+// a DKIM signer is set. It streams: the message is never whole in memory,
+// whatever its size. A failure of write comes back as *errCompose.
+func streamTo(ctx context.Context, relay *smtprelay.Relay, signer compose.Signer, env smtprelay.Envelope, write func(io.Writer) error) (smtprelay.Result, error) {
+	pr, pw := io.Pipe()
+	composed := make(chan error, 1)
+	go func() {
+		err := signedWrite(pw, signer, write)
+		pw.CloseWithError(err)
+		composed <- err
+	}()
+	res, err := relay.Send(ctx, env, pr)
+	pr.CloseWithError(errors.New("relay stopped reading"))
+	if cerr := <-composed; cerr != nil && err == nil {
+		return res, &errCompose{cerr}
+	}
+	return res, err
+}
+
+// signedWrite writes a message through the DKIM signer, when there is one.
+func signedWrite(w io.Writer, signer compose.Signer, write func(io.Writer) error) error {
+	if signer == nil {
+		return write(w)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(write(pw)) }()
+	err := signer.Sign(w, pr)
+	pr.CloseWithError(errors.New("signer stopped reading"))
+	return err
+}
