@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,14 +14,14 @@ import (
 	"github.com/emersion/go-message/mail"
 	gmtextproto "github.com/emersion/go-message/textproto"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/rules"
 )
 
 // Limits that keep parsing bounded whatever arrives.
 const (
-	maxHeaderBytes = 1 << 20   // a header block larger than this is malformed
-	maxBodyText    = 256 << 10 // decoded text handed to the rules' body matches
-	maxParts       = 200       // MIME parts walked for text and attachments
+	maxBodyText = 256 << 10 // decoded text handed to the rules' body matches
+	maxParts    = 200       // MIME parts walked for text and attachments
 )
 
 // inbound is a message as intake sees it: the facts the rules decide on, the
@@ -41,7 +40,7 @@ type inbound struct {
 // (forwarded or held), never dropped.
 func parseInbound(raw []byte) *inbound {
 	in := &inbound{}
-	fields, err := readHeaderBlock(bufio.NewReaderSize(bytes.NewReader(raw), 64<<10), maxHeaderBytes)
+	fields, err := compose.HeaderFields(bytes.NewReader(raw))
 	if err != nil {
 		in.warn("header: %v", err)
 	}
@@ -58,10 +57,12 @@ func (in *inbound) warn(format string, args ...any) {
 	in.Warnings = append(in.Warnings, fmt.Sprintf(format, args...))
 }
 
-func headerFromFields(fields []headerField) gmtextproto.Header {
+// headerFromFields is go-message's header of the fields compose reads, so
+// that intake decides on the very fields a forwarded copy carries.
+func headerFromFields(fields [][]byte) gmtextproto.Header {
 	var h gmtextproto.Header
 	for i := len(fields) - 1; i >= 0; i-- { // AddRaw prepends
-		h.AddRaw(fields[i].Raw)
+		h.AddRaw(fields[i])
 	}
 	return h
 }

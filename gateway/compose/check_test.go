@@ -124,3 +124,22 @@ func head(b []byte) string {
 	}
 	return string(b[:min(len(b), 4000)])
 }
+
+// TestHeaderFieldsReadsWhatWriteCarries: intake reads a header the way
+// composition does, including the lenient cases.
+func TestHeaderFieldsReadsWhatWriteCarries(t *testing.T) {
+	raw := "From nobody Mon Nov 23 10:00:00 2026\r\nFrom: A <a@itu.int>\r\nSubject: Hi\r\n there\r\n\r\nbody\r\n"
+	fields, err := HeaderFields(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"From: A <a@itu.int>\r\n", "Subject: Hi\r\n there\r\n"}
+	if len(fields) != len(want) {
+		t.Fatalf("fields %q, want %q", fields, want)
+	}
+	for i := range want {
+		if string(fields[i]) != want[i] {
+			t.Errorf("field %d = %q, want %q", i, fields[i], want[i])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/textproto"
 )
@@ -213,6 +214,19 @@ func headerEnd(kinds []lineKind, blank []byte) int {
 }
 
 func buildFields(lines [][]byte, kinds []lineKind) ([]field, error) {
+	fields := gatherFields(lines, kinds)
+	for i := range fields {
+		raw, err := normaliseField(fields[i].raw)
+		if err != nil {
+			return nil, err
+		}
+		fields[i].raw = raw
+	}
+	return fields, nil
+}
+
+// gatherFields joins continuation lines to their fields.
+func gatherFields(lines [][]byte, kinds []lineKind) []field {
 	var fields []field
 	for i, l := range lines {
 		switch kinds[i] {
@@ -225,14 +239,32 @@ func buildFields(lines [][]byte, kinds []lineKind) ([]field, error) {
 			}
 		}
 	}
-	for i := range fields {
-		raw, err := normaliseField(fields[i].raw)
-		if err != nil {
-			return nil, err
-		}
-		fields[i].raw = raw
+	return fields
+}
+
+// HeaderFields reads a message's header block exactly as Write does and
+// returns its fields, each as raw bytes ("Name: value", CRLF line endings,
+// folding kept, normalised), so that intake decides on the fields a copy
+// would carry. It is lenient where Write cannot be: a field too malformed
+// to carry is left out, and the error (wrapping ErrMalformed) names it
+// while the other fields still come back.
+func HeaderFields(r io.Reader) ([][]byte, error) {
+	lines, blank, err := readHeaderLines(bufio.NewReaderSize(r, readBufferSize))
+	if err != nil && len(lines) == 0 {
+		return nil, err
 	}
-	return fields, nil
+	kinds := classify(lines)
+	var out [][]byte
+	var bad error
+	for _, f := range gatherFields(lines[:headerEnd(kinds, blank)], kinds) {
+		raw, ferr := normaliseField(f.raw)
+		if ferr != nil {
+			bad = errors.Join(bad, fmt.Errorf("field %s: %w", f.name, ferr))
+			continue
+		}
+		out = append(out, raw)
+	}
+	return out, errors.Join(err, bad)
 }
 
 func isWhitespaceLine(l []byte) bool {
