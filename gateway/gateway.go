@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"sync"
@@ -33,6 +34,9 @@ type Config struct {
 	// StopGrace is how long a stop waits for deliveries in flight before
 	// cancelling them (they are then retried); default 30s.
 	StopGrace time.Duration
+	// Resolver looks up DMARC policies for from_rewrite: dmarc; nil is the
+	// system's resolver.
+	Resolver compose.Resolver
 	// Retention is how long the raw bytes of a message are kept once
 	// nothing needs them any more (deliveries final, no moderator or slot
 	// waiting); zero keeps them forever. The record that a message was
@@ -73,6 +77,7 @@ type Gateway struct {
 	events   *events
 	instance string // holds this process's mailbox leases
 	health   *health
+	dmarc    *compose.DMARC // answers cached for dmarcTTL
 }
 
 // New checks cfg and returns a Gateway ready to Run or RunOnce.
@@ -92,8 +97,16 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(cfg.Metrics), instance: instance, health: newHealth()}, nil
+	if cfg.Resolver == nil {
+		cfg.Resolver = net.DefaultResolver
+	}
+	return &Gateway{cfg: cfg, log: cfg.Logger, events: newEvents(cfg.Metrics), instance: instance, health: newHealth(),
+		dmarc: compose.NewDMARC(cfg.Resolver, cfg.Now, dmarcTTL)}, nil
 }
+
+// dmarcTTL is how long a domain's DMARC policy is trusted: the system
+// resolver gives no record TTL, and policies change seldom.
+const dmarcTTL = time.Hour
 
 func orDefault[T comparable](v, def T) T {
 	var zero T
@@ -206,7 +219,7 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
-			events: g.events, tokens: tokens, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
+			events: g.events, tokens: tokens, dmarc: g.dmarc, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
 			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify}
 		sink.moderation.links = sink.links
 		for _, mailbox := range acct.Mailboxes {

@@ -234,18 +234,23 @@ func holdRequest(set *rules.Set, d rules.Decision) *queue.HoldRequest {
 		Moderators: moderators, Expiry: set.Bureau().HoldExpiry}
 }
 
-// rewriteFrom applies forwarding.from_rewrite: dmarc rewrites when the
-// sender's domain publishes quarantine or reject, or its policy cannot be
-// read.
 func (in *intake) rewriteFrom(ctx context.Context, set *rules.Set, msg *inbound) bool {
+	return rewriteFrom(ctx, in.dmarc, set, msg.Facts.From)
+}
+
+// rewriteFrom applies forwarding.from_rewrite to mail from from: dmarc
+// rewrites when the sender's domain publishes quarantine or reject, or its
+// policy cannot be read (a refused copy costs the invitation; a needless
+// rewrite costs nothing).
+func rewriteFrom(ctx context.Context, dmarc *compose.DMARC, set *rules.Set, from string) bool {
 	switch set.Forwarding().FromRewrite {
 	case "never":
 		return false
 	case "dmarc":
-		if in.dmarc == nil || msg.Facts.From == "" {
+		if dmarc == nil || from == "" {
 			return true
 		}
-		need, _ := in.dmarc.NeedsRewrite(ctx, domainOf(msg.Facts.From))
+		need, _ := dmarc.NeedsRewrite(ctx, domainOf(from))
 		return need
 	}
 	return true

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"caucusgate/gateway/compose"
 	"caucusgate/queue"
 	"caucusgate/rules"
 	"caucusgate/rules/schedule"
@@ -26,12 +27,13 @@ type Moderation struct {
 	now      func() time.Time
 	log      *slog.Logger
 	links    func(caucus, member string) (mailto, https string) // nil: no List-Unsubscribe
+	dmarc    *compose.DMARC                                     // nil: from_rewrite dmarc rewrites always
 }
 
 // Moderation returns the gateway's moderation.
 func (g *Gateway) Moderation() *Moderation {
 	m := NewModeration(g.cfg.Store, g.cfg.Rules, g.cfg.Accounts, g.log)
-	m.now = g.cfg.Now
+	m.now, m.dmarc = g.cfg.Now, g.dmarc
 	return m
 }
 
@@ -61,7 +63,7 @@ func (m *Moderation) Approve(ctx context.Context, id int64, by string) (queue.Ap
 	if err != nil {
 		return queue.ApprovalOutcome{}, err
 	}
-	p := planner{set: set, acct: acct, rewriteFrom: set.Forwarding().FromRewrite != "never", unsubscribed: unsubscribed, unsubscribeLinks: m.links, now: m.now()}
+	p := planner{set: set, acct: acct, rewriteFrom: rewriteFrom(ctx, m.dmarc, set, in.Facts.From), unsubscribed: unsubscribed, unsubscribeLinks: m.links, now: m.now()}
 	next := queue.Approval{Deliveries: p.plan(d, in), Hold: holdRequest(set, d)}
 	next.Deliveries = append(next.Deliveries, m.tellOthers(held, acct, by, "approved", "")...)
 	out, err := m.store.ApproveHeldWith(ctx, id, by, next)

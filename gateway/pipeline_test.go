@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -428,5 +429,47 @@ func TestRetentionPurgesRawButKeepsTheRecord(t *testing.T) {
 	}
 	if s := p.runOnce(); s.Delivered != 0 {
 		t.Fatalf("a run after the purge delivered %d", s.Delivered)
+	}
+}
+
+// txtRecords answers DMARC lookups from a table.
+type txtRecords map[string]string
+
+func (r txtRecords) LookupTXT(_ context.Context, name string) ([]string, error) {
+	if v, ok := r[name]; ok {
+		return []string{v}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// TestFromRewriteDMARC: with from_rewrite: dmarc, only senders whose domain
+// publishes quarantine or reject get their From rewritten.
+func TestFromRewriteDMARC(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, strings.Replace(testRules, "rules:\n", "forwarding:\n  from_rewrite: dmarc\nrules:\n", 1))
+	p.cfg.Resolver = txtRecords{"_dmarc.itu.int": "v=DMARC1; p=reject", "_dmarc.unesco.org": "v=DMARC1; p=none"}
+	for i, from := range []string{"events@itu.int", "ed@unesco.org"} {
+		if err := p.world.Append("bureau@example.org", "INBOX", invitation(i, from, "Invitation")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.runOnce()
+	copies := relayedTo(p, "caucus-education@lists.example.net")
+	if len(copies) != 2 {
+		t.Fatalf("education got %d copies, want 2", len(copies))
+	}
+	for _, r := range copies {
+		h := readHeader(t, r.Data)
+		from := h.Get("From")
+		switch id, _ := h.MessageID(); id {
+		case "inv-0@example.com":
+			if !strings.Contains(from, "bureau@example.org") {
+				t.Errorf("p=reject sender's From kept: %q", from)
+			}
+		case "inv-1@example.com":
+			if !strings.Contains(from, "ed@unesco.org") {
+				t.Errorf("p=none sender's From rewritten: %q", from)
+			}
+		}
 	}
 }
