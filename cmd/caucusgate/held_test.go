@@ -14,7 +14,14 @@ import (
 // cliWorld is an in-process mail world and a config whose rules are src.
 func cliWorld(t *testing.T, src string, messages ...string) (*mailsim.World, string) {
 	t.Helper()
-	world, err := mailsim.Start(mailsim.Options{Users: []string{"bureau@example.org"}})
+	return cliWorldWith(t, mailsim.Options{}, src, messages...)
+}
+
+// cliWorldWith is cliWorld with servers set up by opts.
+func cliWorldWith(t *testing.T, opts mailsim.Options, src string, messages ...string) (*mailsim.World, string) {
+	t.Helper()
+	opts.Users = append(opts.Users, "bureau@example.org")
+	world, err := mailsim.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,28 +14,16 @@ import (
 // TestQueueListRetryCancel runs one pass in which the relay refuses one
 // copy for good, then works the queue from the command line.
 func TestQueueListRetryCancel(t *testing.T) {
-	world, err := mailsim.Start(mailsim.Options{Users: []string{"bureau@example.org"}, Reject: func(_, to string) error {
+	reject := func(_, to string) error {
 		if to == "gender@example.net" {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such list"}
 		}
 		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
 	}
-	defer world.Close()
-	raw := "From: events@itu.int\r\nTo: bureau@example.org\r\nSubject: Invitation\r\nMessage-ID: <q1@itu.int>\r\n\r\nbody\r\n"
-	if err := world.Append("bureau@example.org", "INBOX", []byte(raw)); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	config := filepath.Join(dir, "caucusgate.yaml")
-	write(t, config, fmt.Sprintf("store: %s\naccounts:\n  - name: bureau\n    imap: imap://%s\n    username: bureau@example.org\n"+
-		"    password_env: Q_PASSWORD\n    address: bureau@example.org\n    start: all\nrelay:\n  url: smtp://%s\n",
-		filepath.Join(dir, "q.db"), world.IMAPAddr, world.SMTPAddr))
-	write(t, filepath.Join(dir, "rules.yaml"), "caucuses:\n  - {id: gender, name: Gender Caucus, address: gender@example.net}\n"+
-		"rules:\n  - name: itu\n    when: {from: \"*@itu.int\"}\n    forward: [gender]\n")
-	t.Setenv("Q_PASSWORD", mailsim.Password)
+	_, config := cliWorldWith(t, mailsim.Options{Reject: reject},
+		"caucuses:\n  - {id: gender, name: Gender Caucus, address: gender@example.net}\n"+
+			"rules:\n  - name: itu\n    when: {from: \"*@itu.int\"}\n    forward: [gender]\n",
+		"From: events@itu.int\r\nTo: bureau@example.org\r\nSubject: Invitation\r\nMessage-ID: <q1@itu.int>\r\n\r\nbody\r\n")
 
 	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 1 || !strings.Contains(stderr, "failed permanently") {
 		t.Fatalf("run -once: status %d, stderr %s; want 1 and the permanent failure reported", status, stderr)
