@@ -74,7 +74,7 @@ func threadOf(invitationRef int64) string { return fmt.Sprintf("invitation:%d", 
 // a tag, the original inviter), the bureau members, or a fixed address.
 func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules.Replies, invitation queue.MessageInfo) ([]string, error) {
 	switch r.RelayTo {
-	case "", "sender", "reply-to":
+	case "", "sender":
 		raw, err := in.store.MessageRaw(ctx, invitation.ID)
 		if err != nil {
 			return nil, fmt.Errorf("read the invitation of a reply: %w", err)

@@ -41,7 +41,7 @@ type LoopLimit struct {
 
 // Replies is how caucus members' replies are relayed to the inviter.
 type Replies struct {
-	RelayTo     string // "sender" (default), "reply-to", or an address
+	RelayTo     string // "sender" (default: the inviter), "bureau" (its members), or an address
 	From        string // "anyone" (default) or "members"
 	StripQuotes bool
 	Schedule    string // "immediate" (default) or a cron spec
@@ -161,8 +161,8 @@ func (c *compiler) compileReplies(fr fileReplies) {
 	if r.TokenTTL == 0 {
 		r.TokenTTL = defaultTokenTTL
 	}
-	if r.RelayTo != "sender" && r.RelayTo != "reply-to" && !looksLikeAddress(r.RelayTo) {
-		c.errorf("replies.relay_to", "relay_to must be sender, reply-to or an address, not %q", r.RelayTo)
+	if r.RelayTo != "sender" && r.RelayTo != "bureau" && !looksLikeAddress(r.RelayTo) {
+		c.errorf("replies.relay_to", "relay_to must be sender (the inviter), bureau (its members) or an address, not %q", r.RelayTo)
 	}
 	c.oneOf("replies.from", r.From, "anyone", "members")
 	c.checkSchedule("replies.schedule", r.Schedule)

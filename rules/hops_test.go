@@ -17,3 +17,15 @@ func TestTooManyHopsIsNeverForwarded(t *testing.T) {
 		t.Fatalf("31 hops: %s (%s), want never forwarded", d.Action, d.NeverForwarded)
 	}
 }
+
+func TestRelayToBureauLoads(t *testing.T) {
+	for _, v := range []string{"sender", "bureau", "focal@example.org"} {
+		_, diags := Parse("rules.yaml", []byte("caucuses:\n  - {id: g, name: G, address: g@example.org}\nreplies:\n  relay_to: "+v+"\n"))
+		if diags.HasErrors() {
+			t.Errorf("relay_to %s: %v", v, diags)
+		}
+	}
+	if _, diags := Parse("rules.yaml", []byte("caucuses:\n  - {id: g, name: G, address: g@example.org}\nreplies:\n  relay_to: the-inviter\n")); !diags.HasErrors() {
+		t.Error("relay_to the-inviter loaded")
+	}
+}

@@ -15,6 +15,10 @@ func (c *compiler) checkSchedule(path, spec string) {
 		return
 	}
 	if _, err := schedule.Parse(spec); err != nil {
+		if strings.Contains(err.Error(), "write") { // the parser said how to mend it
+			c.errorf(path, "%v", err)
+			return
+		}
 		c.errorf(path, "%v; write \"immediate\", a cron spec such as \"CRON_TZ=Europe/Zurich 0 17 * * 1-5\", or \"@every 30m\"", err)
 	}
 	if strings.HasPrefix(spec, "TZ=") {

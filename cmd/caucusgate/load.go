@@ -38,13 +38,16 @@ func loadConfig(path string, diagOut io.Writer) (*config, error) {
 	}
 	cfg := &config{path: path}
 	pos, diags := yamlfile.DecodeWithPositions(path, src, &cfg.file)
-	if decodedLeniently(diags, src, &cfg.file) {
+	decoded := decodedLeniently(diags, src, &cfg.file)
+	if decoded {
 		for _, p := range checkConfig(&cfg.file) {
 			diags = append(diags, toDiagnostic(pos, p))
 		}
 	}
 	sources := map[string][]byte{path: src}
-	if !diags.HasErrors() {
+	// The rules file is checked whenever the config names it, so that one
+	// `check` reports the problems of both files.
+	if decoded {
 		cfg.rulesPath = cfg.resolve(orString(cfg.file.Rules, defaultRules))
 		set, rdiags, rerr := loadRules(cfg.rulesPath)
 		if rerr != nil && len(rdiags) == 0 {
@@ -62,7 +65,7 @@ func loadConfig(path string, diagOut io.Writer) (*config, error) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, usagef("%s: %s", path, plural(len(diags.Errors()), "error"))
+		return nil, usagef("%s and its rules file: %s", path, plural(len(diags.Errors()), "error"))
 	}
 	return cfg, nil
 }

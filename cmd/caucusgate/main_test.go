@@ -98,3 +98,16 @@ func TestExamplesCheck(t *testing.T) {
 		t.Fatalf("check examples: status %d\n%s%s", status, stdout, stderr)
 	}
 }
+
+// TestCheckReportsConfigAndRulesTogether: one check shows the problems of
+// both files, not one file a round.
+func TestCheckReportsConfigAndRulesTogether(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "c.yaml")
+	write(t, config, "accounts:\n  - name: b\n    imap: imap://127.0.0.1:1\n    address: b@example.org\nrelay:\n  url: smtp://127.0.0.1:2\nretention: forever\n")
+	write(t, filepath.Join(dir, "rules.yaml"), "caucuses:\n  - {id: g, name: G, address: g@example.org}\nforwarding:\n  verp: sometimes\n")
+	status, stdout, _ := runCLI(t, "check", "-config", config)
+	if status != 2 || !strings.Contains(stdout, "c.yaml:7:") || !strings.Contains(stdout, "rules.yaml:4:") {
+		t.Fatalf("status %d, want both files' problems:\n%s", status, stdout)
+	}
+}
