@@ -33,6 +33,9 @@ type inbound struct {
 	Fingerprint string
 	Fallback    string // Message-ID + Date + From, for servers that rewrite MIME
 	Warnings    []string
+	// Unforwardable, when set, is why no copy can be composed of the
+	// message (a header compose refuses): it is held, never forwarded.
+	Unforwardable error
 }
 
 // parseInbound reads a raw message leniently: every problem becomes a
@@ -43,6 +46,9 @@ func parseInbound(raw []byte) *inbound {
 	fields, err := compose.HeaderFields(bytes.NewReader(raw))
 	if err != nil {
 		in.warn("header: %v", err)
+	}
+	if errors.Is(err, compose.ErrMalformed) {
+		in.Unforwardable = err
 	}
 	h := mail.Header{Header: message.Header{Header: headerFromFields(fields)}}
 	in.readHeader(h)

@@ -1,12 +1,9 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -207,8 +204,8 @@ func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rul
 	if m.Oversize {
 		return heldByGateway(d, fmt.Sprintf("message of %d bytes is over the size limit; held instead of forwarded", m.Size))
 	}
-	if err := compose.Write(io.Discard, compose.Spec{Caucus: "check", Account: acct.Address}, bytes.NewReader(m.Raw)); errors.Is(err, compose.ErrMalformed) {
-		return heldByGateway(d, "too malformed to forward as it is: "+err.Error())
+	if msg.Unforwardable != nil {
+		return heldByGateway(d, "too malformed to forward as it is: "+msg.Unforwardable.Error())
 	}
 	return d
 }

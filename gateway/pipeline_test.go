@@ -473,3 +473,23 @@ func TestFromRewriteDMARC(t *testing.T) {
 		}
 	}
 }
+
+// TestUnforwardableMessageIsHeld: a header no copy can carry (a line over
+// 998 bytes with nowhere to fold) is held with the reason, never dropped
+// nor forwarded.
+func TestUnforwardableMessageIsHeld(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	raw := "From: events@itu.int\r\nSubject: Invitation\r\nMessage-ID: <long@itu.int>\r\nX-Token: " +
+		strings.Repeat("x", 2000) + "\r\n\r\nbody\r\n"
+	if err := p.world.Append("bureau@example.org", "INBOX", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	s := p.runOnce()
+	if s.Decisions["hold"] != 1 || len(p.world.Received()) != 0 {
+		t.Fatalf("decisions %v, sent %d: want it held and nothing sent", s.Decisions, len(p.world.Received()))
+	}
+	msgs, err := p.store.ListMessages(context.Background(), queue.MessageFilter{})
+	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].Reason, "too malformed to forward") {
+		t.Fatalf("stored %+v %v", msgs, err)
+	}
+}
