@@ -15,6 +15,6 @@ func (in *intake) notifyAdmins(subject, body string, msg *inbound) []queue.NewDe
 	}
 	n := noticeSpec{Account: in.account.Address, To: in.notify, Subject: subject,
 		Body:      fmt.Sprintf("%s\n\n  Message-ID: <%s>\n  From:       %s\n  Subject:    %s\n", body, msg.MessageID, msg.Facts.From, msg.Facts.Subject),
-		InReplyTo: msg.MessageID, MessageID: noticeMessageID(msg.Fingerprint, 1000, in.account.Address)}
+		InReplyTo: msg.MessageID, MessageID: "alert-" + noticeMessageID(msg.Fingerprint, 0, in.account.Address)}
 	return []queue.NewDelivery{{Recipients: []string{in.notify}, Spec: mustJSON(deliverySpec{Notice: &n})}}
 }
