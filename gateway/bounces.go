@@ -9,7 +9,6 @@ import (
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
-	"caucusgate/rules"
 )
 
 // bounces reads a delivery report (RFC 3464) that came back to the bureau
@@ -17,10 +16,7 @@ import (
 // through the VERP token of the envelope sender the copy was sent with. A
 // report names nothing when it is not one of ours. The message itself is
 // never forwarded: the rules' guard sees to that.
-func (in *intake) bounces(ctx context.Context, d rules.Decision, msg *inbound, raw []byte) ([]queue.Bounce, error) {
-	if d.NeverForwarded != rules.GuardDeliveryReport || in.tokens == nil {
-		return nil, nil
-	}
+func (in *intake) bounces(ctx context.Context, msg *inbound, raw []byte) ([]queue.Bounce, error) {
 	report, ok := bounce.Parse(raw)
 	if !ok {
 		return nil, nil

@@ -122,19 +122,15 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		msg.Facts.Size = m.Size
 	}
 	d := decide(set, msg, in.account, m)
-	ans, err := in.answers(ctx, set, d, msg)
+	h, err := in.handle(ctx, set, d, msg, m.Raw)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, err
 	}
-	d = ans.decision
-	if ans.left != nil {
-		unsubscribed[ans.left.caucus] = append(unsubscribed[ans.left.caucus], ans.left.member)
+	d = h.decision
+	if h.left != nil {
+		unsubscribed[h.left.caucus] = append(unsubscribed[h.left.caucus], h.left.member)
 	}
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
-	bounces, err := in.bounces(ctx, d, msg, m.Raw)
-	if err != nil {
-		return queue.Incoming{}, rules.Decision{}, err
-	}
 	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings})
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("encode trace: %w", err)
@@ -153,10 +149,10 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		Subject:             msg.Facts.Subject,
 		From:                msg.Facts.From,
 		Deliveries:          in.planner(set, rewriteFrom, unsubscribed).plan(d, msg),
-		Bounces:             bounces,
+		Bounces:             h.bounces,
 		Hold:                holdRequest(set, d),
-		Pending:             ans.pending,
-		RelayThread:         ans.thread,
+		Pending:             h.pending,
+		RelayThread:         h.thread,
 	}, d, nil
 }
 
@@ -164,27 +160,28 @@ func (in *intake) planner(set *rules.Set, rewriteFrom bool, unsubscribed map[str
 	return planner{set: set, acct: in.account, rewriteFrom: rewriteFrom, unsubscribed: unsubscribed, unsubscribeLinks: in.links, now: in.now()}
 }
 
-// answers turns mail that answers us into what it is: a moderator's
-// decision, or a caucus's reply to relay (by its token, or by the
-// In-Reply-To fallback when nothing else routes it).
-func (in *intake) answers(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (answered, error) {
-	if in.tokens == nil {
-		return answered{decision: d}, nil
+// handle classifies a message once and hands it to the code for its kind:
+// moderators' answers, caucus replies (by token or by the In-Reply-To
+// fallback), unsubscriptions, bounces; forwards and notices keep the
+// rules' decision.
+func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, raw []byte) (handled, error) {
+	c := in.classify(set, d, msg)
+	switch c.kind {
+	case kindModeratorAnswer:
+		return in.moderatorAnswer(ctx, d, msg, c.token.ID)
+	case kindCaucusReply:
+		return in.caucusReply(ctx, set, d, msg, c.token.ID)
+	case kindBadToken:
+		return handled{decision: undecided(d, c.why)}, nil
+	case kindUnsubscribe:
+		return in.unsubscribeByMail(ctx, set, d, msg, c.caucus)
+	case kindUnrouted:
+		return in.replyFallback(ctx, set, d, msg)
+	case kindBounce:
+		bounces, err := in.bounces(ctx, msg, raw)
+		return handled{decision: d, bounces: bounces}, err
 	}
-	switch {
-	case d.Action == rules.Reply && d.ReplyToken != "":
-		return in.answer(ctx, set, d, msg)
-	case d.Action == rules.None && d.NeverForwarded == "":
-		if a, ok, err := in.unsubscribeByMail(ctx, set, d, msg); ok || err != nil {
-			return a, err
-		}
-		a, ok, err := in.replyFallback(ctx, set, d, msg)
-		if !ok {
-			return answered{decision: d}, err
-		}
-		return a, err
-	}
-	return answered{decision: d}, nil
+	return handled{decision: d}, nil // kindForward, kindNotice
 }
 
 // traceRecord is what the store keeps to explain a decision.

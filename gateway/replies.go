@@ -14,34 +14,34 @@ import (
 
 // caucusReply records a caucus's reply to a forwarded invitation as an item
 // to relay to the inviter at the next slot of the reply schedule.
-func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, deliveryID int64) (answered, error) {
+func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, deliveryID int64) (handled, error) {
 	del, err := in.store.DeliveryByID(ctx, deliveryID)
 	if errors.Is(err, queue.ErrNotFound) {
-		return answered{decision: undecided(d, fmt.Sprintf("reply token names delivery %d, which does not exist", deliveryID))}, nil
+		return handled{decision: undecided(d, fmt.Sprintf("reply token names delivery %d, which does not exist", deliveryID))}, nil
 	}
 	if err != nil {
-		return answered{}, err
+		return handled{}, err
 	}
 	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus)
 }
 
 // relayReply makes the pending items of a reply to invitation ref from caucus.
-func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string) (answered, error) {
+func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string) (handled, error) {
 	r := set.Replies()
 	if r.From == "members" && !fromCaucus(set, caucus, msg) {
-		return answered{decision: undecided(d, fmt.Sprintf("reply from %s, who is not a member of caucus %s (replies.from: members): not relayed", msg.Facts.From, caucus))}, nil
+		return handled{decision: undecided(d, fmt.Sprintf("reply from %s, who is not a member of caucus %s (replies.from: members): not relayed", msg.Facts.From, caucus))}, nil
 	}
 	invitation, err := in.store.GetMessage(ctx, ref)
 	if err != nil {
-		return answered{}, fmt.Errorf("look up the invitation of a reply: %w", err)
+		return handled{}, fmt.Errorf("look up the invitation of a reply: %w", err)
 	}
 	destinations, err := in.replyDestinations(ctx, set, r, invitation)
 	if err != nil {
-		return answered{}, err
+		return handled{}, err
 	}
 	sched, err := schedule.Parse(firstNonEmpty(set.ReplySchedule(caucus, invitation.Rules), schedule.Immediate))
 	if err != nil {
-		return answered{}, fmt.Errorf("reply schedule: %w", err)
+		return handled{}, fmt.Errorf("reply schedule: %w", err)
 	}
 	due := sched.DueSlot(in.now())
 	var items []queue.NewPending
@@ -52,7 +52,7 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	d.Action, d.Caucuses = rules.Reply, []string{caucus}
 	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
 		strings.Join(destinations, ", "), relayedWhen(sched, r.Review))
-	return answered{decision: d, pending: items, thread: threadOf(ref)}, nil
+	return handled{decision: d, pending: items, thread: threadOf(ref)}, nil
 }
 
 func relayedWhen(sched *schedule.Schedule, review bool) string {
@@ -104,22 +104,22 @@ func fromCaucus(set *rules.Set, caucus string, msg *inbound) bool {
 // naming an invitation we forwarded. It counts only for mail from a roster
 // member or through a caucus list, never from the inviter: forwarded copies
 // keep the invitation's Message-ID, so the inviter's own reminder would
-// otherwise be relayed back to them.
-func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (answered, bool, error) {
+// otherwise be relayed back to them. Anything else keeps the rules'
+// decision.
+func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (handled, error) {
 	for _, id := range referencedIDs(msg) {
 		refs, err := in.store.InvitationOf(ctx, id)
 		if err != nil {
-			return answered{}, false, err
+			return handled{decision: d}, err
 		}
 		for _, ref := range refs {
 			if !fromCaucus(set, ref.Caucus, msg) || in.fromInviter(ctx, ref.MessageRef, msg) {
 				continue
 			}
-			a, err := in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus)
-			return a, err == nil, err
+			return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus)
 		}
 	}
-	return answered{}, false, nil
+	return handled{decision: d}, nil
 }
 
 func (in *intake) fromInviter(ctx context.Context, ref int64, msg *inbound) bool {
