@@ -2,21 +2,34 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
 )
 
-type checkCommand struct{ stdout, stderr io.Writer }
+// newCheckCommand is `caucusgate check`: it validates the config file and
+// the rules file it names, printing every problem as FILE:LINE:COLUMN:
+// message with the line and a caret. Warnings alone exit 0.
+func newCheckCommand(o cliIO) *spec {
+	c := &checkCommand{cliIO: o}
+	return &spec{
+		name:    "check",
+		summary: "validate the config, the rules and the secret files they name",
+		example: "caucusgate check -config /etc/caucusgate/caucusgate.yaml",
+		flags:   func(fs *flag.FlagSet) { configFlag(fs, &c.config) },
+		run:     c.run,
+	}
+}
 
-// Run validates the config file and the rules file it names, printing every
-// problem as FILE:LINE:COLUMN: message with the line and a caret. Warnings
-// alone exit 0.
-func (c *checkCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("check", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	if err := parseFlags(fs, args); err != nil {
+type checkCommand struct {
+	cliIO
+	config string
+}
+
+func (c *checkCommand) run(ctx context.Context, args []string) error {
+	if err := noArgs("check", args); err != nil {
 		return err
 	}
+	configPath := &c.config
 	cfg, err := loadConfig(*configPath, c.stdout)
 	if err != nil {
 		return err

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"embed"
+	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -35,19 +35,38 @@ var demoData embed.FS
 
 const demoBureau = "bureau@example.org"
 
-type demoCommand struct{ stdout, stderr io.Writer }
+// newDemoCommand is `caucusgate demo`.
+func newDemoCommand(o cliIO) *spec {
+	c := &demoCommand{cliIO: o}
+	return &spec{
+		name:    "demo",
+		summary: "the whole pipeline against in-process mail servers",
+		example: "caucusgate demo -listen 127.0.0.1:8025",
+		flags:   c.flags,
+		run:     c.run,
+	}
+}
+
+type demoCommand struct {
+	cliIO
+	verbose bool
+	listen  string
+}
+
+func (c *demoCommand) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.verbose, "v", false, "print the gateway's log")
+	fs.StringVar(&c.listen, "listen", "", "keep running with the admin page on this `ADDRESS` (such as 127.0.0.1:8025)")
+}
 
 // Run shows the whole pipeline on a fresh machine: in-process IMAP and SMTP
 // servers, sample caucuses and rules, a bureau inbox of realistic
 // invitations, and the same gateway code as `run`. With -listen it keeps
 // running, with the admin page, so a newcomer can look around.
-func (c *demoCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("demo", c.stderr)
-	verbose := fs.Bool("v", false, "print the gateway's log")
-	listen := fs.String("listen", "", "keep running with the admin page on this address (such as 127.0.0.1:8025)")
-	if err := parseFlags(fs, args); err != nil {
+func (c *demoCommand) run(ctx context.Context, args []string) error {
+	if err := noArgs("demo", args); err != nil {
 		return err
 	}
+	verbose, listen := &c.verbose, &c.listen
 	log := slog.New(slog.DiscardHandler)
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(c.stderr, nil))

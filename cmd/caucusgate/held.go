@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,46 +13,64 @@ import (
 	"caucusgate/queue"
 )
 
-type heldCommand struct{ stdout, stderr io.Writer }
+// newHeldCommand is `caucusgate held`: the messages held for moderation
+// and the caucus replies held for review. An approved message goes on
+// through the rules after the one that held it and is forwarded where they
+// send it, once (the running daemon delivers).
+func newHeldCommand(o cliIO) *spec {
+	c := &heldCommand{cliIO: o}
+	by := func(fs *flag.FlagSet) {
+		fs.StringVar(&c.by, "by", "admin (command line)", "who decides, as the other moderators will read it")
+	}
+	return &spec{
+		name:    "held",
+		summary: "messages held for moderation, replies held for review",
+		example: "caucusgate held list -config caucusgate.yaml\ncaucusgate held reject 12 -reason \"not for the caucuses\" -config caucusgate.yaml",
+		flags:   c.store.bind,
+		verbs: []verb{
+			{name: "list", summary: "messages waiting for a decision", flags: c.listFlags, run: c.list},
+			{name: "approve", args: "ID", summary: "forward a held message where the rules send it", flags: by, run: c.approve},
+			{name: "reject", args: "ID", summary: "drop a held message", flags: func(fs *flag.FlagSet) {
+				by(fs)
+				fs.StringVar(&c.reason, "reason", "", "the reason, told to the other moderators")
+			}, run: c.reject},
+			{name: "replies", summary: "caucus replies held for review (replies.review)", run: c.replies},
+			{name: "release", args: "ID", summary: "release a held reply to its schedule's next slot", run: c.release},
+			{name: "drop", args: "ID", summary: "drop a held reply", run: c.drop},
+		},
+	}
+}
 
-// Run lists the messages held for moderation, or approves or rejects one.
-// An approved message goes on through the rules after the one that held it
-// and is forwarded where they send it, once (the running daemon delivers).
-func (c *heldCommand) Run(ctx context.Context, args []string) error {
-	sc, err := openStoreCommand(ctx, "held", "list, approve ID or reject ID [-reason TEXT]", args, c.stderr)
+type heldCommand struct {
+	cliIO
+	store  storeFlags
+	all    bool
+	by     string
+	reason string
+}
+
+func (c *heldCommand) listFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.all, "all", false, "also list messages already decided or expired")
+}
+
+func (c *heldCommand) list(ctx context.Context, args []string) error {
+	if err := noArgs("held list", args); err != nil {
+		return err
+	}
+	_, store, err := c.store.open(ctx, c.stderr)
 	if err != nil {
 		return err
 	}
-	defer sc.store.Close()
-	switch sc.verb {
-	case "list":
-		return c.list(ctx, sc.store, sc.args, sc.json)
-	case "approve", "reject":
-		return c.decide(ctx, sc.cfg, sc.store, sc.verb, sc.args)
-	case "replies":
-		return c.replies(ctx, sc.store, sc.args, sc.json)
-	case "release", "drop":
-		return c.reviewReply(ctx, sc.cfg, sc.store, sc.verb, sc.args)
-	}
-	return usagef("held: unknown subcommand %q: want list, approve ID, reject ID, replies, release ID or drop ID", sc.verb)
-}
-
-func (c *heldCommand) list(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {
-	fs := newFlagSet("held list", c.stderr)
-	fs.BoolVar(&asJSON, "json", asJSON, "one JSON object per held message, one per line")
-	all := fs.Bool("all", false, "also list messages already decided or expired")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	defer store.Close()
 	filter := queue.HeldFilter{States: []queue.HeldState{queue.HeldWaiting}, Limit: 1000}
-	if *all {
+	if c.all {
 		filter.States = nil
 	}
 	list, err := store.ListHeld(ctx, filter)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if c.store.json {
 		for _, h := range list {
 			h.MessageID = angleID(strings.Trim(h.MessageID, "<>"))
 			if err := writeJSONLine(c.stdout, h); err != nil {
@@ -70,43 +88,61 @@ func (c *heldCommand) list(ctx context.Context, store *queue.Store, args []strin
 	return w.Flush()
 }
 
-func (c *heldCommand) decide(ctx context.Context, cfg *config, store *queue.Store, verb string, args []string) error {
-	id, rest, err := heldID(verb, args)
+func (c *heldCommand) approve(ctx context.Context, args []string) error {
+	id, err := heldID("approve", args)
 	if err != nil {
 		return err
 	}
-	fs := newFlagSet("held "+verb, c.stderr)
-	reason := fs.String("reason", "", "reject: the reason, told to the other moderators")
-	by := fs.String("by", "admin (command line)", "who decides, as the other moderators will read it")
-	if err := parseFlags(fs, rest); err != nil {
+	m, closeStore, err := c.moderation(ctx)
+	if err != nil {
 		return err
 	}
-	m := gateway.NewModeration(store, gateway.NewRulesHolder(cfg.rules), cfg.accountList(), nil)
-	if verb == "approve" {
-		out, err := m.Approve(ctx, id, *by)
-		if err != nil {
-			return heldError(verb, id, err)
-		}
-		fmt.Fprintf(c.stdout, "held message %d approved: %d deliveries queued\n", id, len(out.DeliveryIDs))
-		return nil
+	defer closeStore()
+	out, err := m.Approve(ctx, id, c.by)
+	if err != nil {
+		return heldError("approve", id, err)
 	}
-	if err := m.Reject(ctx, id, *by, *reason); err != nil {
+	fmt.Fprintf(c.stdout, "held message %d approved: %d deliveries queued\n", id, len(out.DeliveryIDs))
+	return nil
+}
+
+// moderation opens the store and the moderation over it.
+func (c *heldCommand) moderation(ctx context.Context) (*gateway.Moderation, func() error, error) {
+	cfg, store, err := c.store.open(ctx, c.stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return gateway.NewModeration(store, gateway.NewRulesHolder(cfg.rules), cfg.accountList(), nil), store.Close, nil
+}
+
+func (c *heldCommand) reject(ctx context.Context, args []string) error {
+	const verb = "reject"
+	id, err := heldID(verb, args)
+	if err != nil {
+		return err
+	}
+	m, closeStore, err := c.moderation(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if err := m.Reject(ctx, id, c.by, c.reason); err != nil {
 		return heldError(verb, id, err)
 	}
 	fmt.Fprintf(c.stdout, "held message %d rejected\n", id)
 	return nil
 }
 
-// heldID reads the ID after approve or reject; flags may follow it.
-func heldID(verb string, args []string) (int64, []string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return 0, nil, usagef("held %s: want a held message ID", verb)
+// heldID reads the one ID a verb takes.
+func heldID(verb string, args []string) (int64, error) {
+	if len(args) != 1 {
+		return 0, usagef("held %s: want one held message ID", verb)
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil {
-		return 0, nil, usagef("held %s: %q is not a held message ID", verb, args[0])
+		return 0, usagef("held %s: %q is not a held message ID", verb, args[0])
 	}
-	return id, args[1:], nil
+	return id, nil
 }
 
 func heldError(verb string, id int64, err error) error {
@@ -135,17 +171,20 @@ func (cfg *config) accountList() []gateway.Account {
 
 // replies lists the caucus replies held for review (replies.review: true,
 // or held by the circuit breaker).
-func (c *heldCommand) replies(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {
-	fs := newFlagSet("held replies", c.stderr)
-	fs.BoolVar(&asJSON, "json", asJSON, "one JSON object per held reply, one per line")
-	if err := parseFlags(fs, args); err != nil {
+func (c *heldCommand) replies(ctx context.Context, args []string) error {
+	if err := noArgs("held replies", args); err != nil {
 		return err
 	}
+	_, store, err := c.store.open(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	items, err := store.ListPending(ctx, queue.PendingFilter{States: []queue.PendingState{queue.PendingHeld}, Limit: 1000})
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if c.store.json {
 		for _, it := range items {
 			if err := writeJSONLine(c.stdout, it); err != nil {
 				return err
@@ -162,15 +201,24 @@ func (c *heldCommand) replies(ctx context.Context, store *queue.Store, args []st
 }
 
 // reviewReply releases a held reply to its schedule's next slot, or drops it.
-func (c *heldCommand) reviewReply(ctx context.Context, cfg *config, store *queue.Store, verb string, args []string) error {
-	id, rest, err := heldID(verb, args)
+func (c *heldCommand) release(ctx context.Context, args []string) error {
+	return c.reviewReply(ctx, "release", args)
+}
+
+func (c *heldCommand) drop(ctx context.Context, args []string) error {
+	return c.reviewReply(ctx, "drop", args)
+}
+
+func (c *heldCommand) reviewReply(ctx context.Context, verb string, args []string) error {
+	id, err := heldID(verb, args)
 	if err != nil {
 		return err
 	}
-	if err := parseFlags(newFlagSet("held "+verb, c.stderr), rest); err != nil {
+	m, closeStore, err := c.moderation(ctx)
+	if err != nil {
 		return err
 	}
-	m := gateway.NewModeration(store, gateway.NewRulesHolder(cfg.rules), cfg.accountList(), nil)
+	defer closeStore()
 	if verb == "drop" {
 		err = m.DropReply(ctx, id, "admin (command line)")
 	} else {

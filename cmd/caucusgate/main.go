@@ -16,12 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-)
 
-// command is one subcommand, with its own flag set (litestream's shape).
-type command interface {
-	Run(ctx context.Context, args []string) error
-}
+	"caucusgate/internal/typo"
+)
 
 // usageError is a mistake on the command line or in the files it names:
 // exit status 2.
@@ -42,34 +39,84 @@ func main() {
 
 // runMain runs one command line and returns its exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	specs := commandSpecs(cliIO{stdout: stdout, stderr: stderr})
+	for _, s := range specs {
+		s.out = stdout
 	}
-	cmd, ok := commands(stdout, stderr)[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "caucusgate: unknown command %q\n\n", args[0])
-		printUsage(stderr)
+	if len(args) == 0 {
+		printUsage(stderr, specs)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		printUsage(stdout, specs)
+		return 0
+	case "help":
+		return exitStatus(help(stdout, specs, args[1:]), stderr)
+	case "-version", "--version":
+		args = []string{"version"}
+	}
+	cmd := findSpec(specs, args[0])
+	if cmd == nil {
+		fmt.Fprintf(stderr, "caucusgate: unknown command %q%s\n\n", args[0], didYouMean(args[0], specs))
+		printUsage(stderr, specs)
 		return 2
 	}
 	return exitStatus(cmd.Run(ctx, args[1:]), stderr)
 }
 
-func commands(stdout, stderr io.Writer) map[string]command {
-	return map[string]command{
-		"run":      &runCommand{stdout: stdout, stderr: stderr},
-		"check":    &checkCommand{stdout: stdout, stderr: stderr},
-		"version":  &versionCommand{stdout: stdout},
-		"demo":     &demoCommand{stdout: stdout, stderr: stderr},
-		"test":     &testCommand{stdout: stdout, stderr: stderr},
-		"replay":   &replayCommand{stdout: stdout, stderr: stderr},
-		"queue":    &queueCommand{stdout: stdout, stderr: stderr},
-		"held":     &heldCommand{stdout: stdout, stderr: stderr},
-		"schedule": &scheduleCommand{stdout: stdout, stderr: stderr},
+// commandSpecs lists the commands, in the order the usage shows them. A new
+// command is one line here.
+func commandSpecs(o cliIO) []*spec {
+	return []*spec{
+		newRunCommand(o),
+		newCheckCommand(o),
+		newTestCommand(o),
+		newReplayCommand(o),
+		newQueueCommand(o),
+		newHeldCommand(o),
+		newScheduleCommand(o),
+		newDemoCommand(o),
+		newVersionCommand(o),
 	}
+}
+
+func findSpec(specs []*spec, name string) *spec {
+	for _, s := range specs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func didYouMean(name string, specs []*spec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.name
+	}
+	if near, ok := typo.Closest(name, names); ok {
+		return fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	return ""
+}
+
+// help is `caucusgate help [CMD]`: the command list, or one command's
+// verbs, flags and example, on stdout.
+func help(stdout io.Writer, specs []*spec, args []string) error {
+	if len(args) == 0 {
+		printUsage(stdout, specs)
+		return nil
+	}
+	if len(args) > 1 {
+		return usagef("help: want one command name")
+	}
+	cmd := findSpec(specs, args[0])
+	if cmd == nil {
+		return usagef("help: unknown command %q%s", args[0], didYouMean(args[0], specs))
+	}
+	cmd.help(stdout)
+	return nil
 }
 
 func exitStatus(err error, stderr io.Writer) int {
@@ -90,57 +137,18 @@ func exitStatus(err error, stderr io.Writer) int {
 	}
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprint(w, `caucusgate: the mailing gateway of a bureau and its caucuses
-
-Usage:
-  caucusgate run -config FILE [-once]   the daemon (or one pass with -once)
-  caucusgate check -config FILE         validate config and rules
-  caucusgate test -config FILE [-json] MSG.eml...
-                                        what the rules would do with each message, and why
-  caucusgate replay -config FILE -account NAME [-mailbox INBOX] [-since 720h] [-json] [-rules NEW.yaml]
-                                        the rules over mail already in a mailbox, read-only
-  caucusgate queue -config FILE list [-json] | retry ID | cancel ID
-                                        the delivery queue
-  caucusgate held -config FILE list [-json] | approve ID | reject ID [-reason TEXT]
-                                        messages held for moderation
-  caucusgate held -config FILE replies [-json] | release ID | drop ID
-                                        caucus replies held for review (replies.review)
-  caucusgate schedule -config FILE list [-json]
-                                        each schedule: next run, last run, pending items
-  caucusgate demo                       the whole pipeline against in-process mail servers
-  caucusgate version                    version and build information
-
-Run 'caucusgate COMMAND -h' for a command's flags.
-`)
-}
-
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("caucusgate "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses args, which must hold flags only; a flag mistake is a
-// usage error (already printed by the flag set).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
-// parseFlagsAndArgs parses flags followed by arguments (fs.Args).
-func parseFlagsAndArgs(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+func printUsage(w io.Writer, specs []*spec) {
+	fmt.Fprintf(w, "caucusgate: the mailing gateway of a bureau and its caucuses\n\nUsage:\n")
+	line := func(synopsis, summary string) {
+		if len(synopsis) > 36 {
+			fmt.Fprintf(w, "  %s\n  %-36s %s\n", synopsis, "", summary)
+			return
 		}
-		return &usageError{errors.New("")}
+		fmt.Fprintf(w, "  %-36s %s\n", synopsis, summary)
 	}
-	return nil
+	for _, s := range specs {
+		line(s.synopsis(), s.summary)
+	}
+	line("caucusgate help COMMAND", "a command's verbs, flags and an example")
+	fmt.Fprintf(w, "\nA command's flags go before or after its verb. -version prints the version.\n")
 }

@@ -3,67 +3,69 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"caucusgate/internal/typo"
 	"caucusgate/queue"
 )
 
-type queueCommand struct{ stdout, stderr io.Writer }
-
-// Run lists the delivery queue, or retries or cancels one delivery. It opens
-// the store beside a running daemon (never claiming it), as a second
-// process on the same SQLite file or PostgreSQL database.
-func (c *queueCommand) Run(ctx context.Context, args []string) error {
-	sc, err := openStoreCommand(ctx, "queue", "list, retry ID or cancel ID", args, c.stderr)
-	if err != nil {
-		return err
+// newQueueCommand is `caucusgate queue`: it lists the delivery queue, or
+// retries or cancels one delivery. It opens the store beside a running
+// daemon (never claiming it), as a second process on the same SQLite file
+// or PostgreSQL database.
+func newQueueCommand(o cliIO) *spec {
+	c := &queueCommand{cliIO: o}
+	return &spec{
+		name:    "queue",
+		summary: "the delivery queue: list, retry or cancel deliveries",
+		example: "caucusgate queue list -config /etc/caucusgate/caucusgate.yaml -state failed",
+		flags:   c.store.bind,
+		verbs: []verb{
+			{name: "list", summary: "deliveries, newest first", flags: c.listFlags, run: c.list},
+			{name: "retry", args: "ID", summary: "make a failed or pending delivery due now", run: c.retry},
+			{name: "cancel", args: "ID", summary: "cancel a pending delivery", run: c.cancel},
+		},
 	}
-	defer sc.store.Close()
-	switch sc.verb {
-	case "list":
-		return c.list(ctx, sc.store, sc.args, sc.json)
-	case "retry", "cancel":
-		return c.act(ctx, sc.store, sc.verb, sc.args)
-	}
-	return usagef("queue: unknown subcommand %q: want list, retry ID or cancel ID", sc.verb)
 }
 
-// storeCommand is a command working on the store beside the daemon:
-// `caucusgate NAME -config FILE [-json] VERB ARGS...`.
-type storeCommand struct {
-	cfg   *config
-	store *queue.Store
-	verb  string
-	args  []string
-	json  bool
+type queueCommand struct {
+	cliIO
+	store  storeFlags
+	states string
+	limit  int
 }
 
-// openStoreCommand parses such a command line, loads the config and opens
-// the store (never claiming it: a daemon may be running).
-func openStoreCommand(ctx context.Context, name, verbs string, args []string, stderr io.Writer) (*storeCommand, error) {
-	fs := newFlagSet(name, stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	asJSON := fs.Bool("json", false, "list: one JSON object per line")
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() == 0 {
-		return nil, usagef("%s: want %s", name, verbs)
-	}
-	cfg, err := loadConfig(*configPath, stderr)
+// storeFlags are the flags of a command working on the store beside the
+// daemon: -config FILE and -json.
+type storeFlags struct {
+	config string
+	json   bool
+}
+
+func (f *storeFlags) bind(fs *flag.FlagSet) {
+	configFlag(fs, &f.config)
+	fs.BoolVar(&f.json, "json", false, "lists: one JSON object per line")
+}
+
+// open loads the config and opens the store (never claiming it: a daemon
+// may be running). The caller closes the store.
+func (f *storeFlags) open(ctx context.Context, stderr io.Writer) (*config, *queue.Store, error) {
+	cfg, err := loadConfig(f.config, stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store, err := openStoreCLI(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &storeCommand{cfg: cfg, store: store, verb: fs.Arg(0), args: fs.Args()[1:], json: *asJSON}, nil
+	return cfg, store, nil
 }
 
 func openStoreCLI(ctx context.Context, cfg *config) (*queue.Store, error) {
@@ -74,23 +76,29 @@ func openStoreCLI(ctx context.Context, cfg *config) (*queue.Store, error) {
 	return store, nil
 }
 
-func (c *queueCommand) list(ctx context.Context, store *queue.Store, args []string, asJSON bool) error {
-	fs := newFlagSet("queue list", c.stderr)
-	fs.BoolVar(&asJSON, "json", asJSON, "one JSON object per delivery, one per line")
-	states := fs.String("state", "", "only these states, comma-separated: pending, sent, failed, cancelled")
-	limit := fs.Int("limit", 100, "at most this many deliveries, newest first")
-	if err := parseFlags(fs, args); err != nil {
+func (c *queueCommand) listFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.states, "state", "", "only these `STATES`, comma-separated: "+strings.Join(deliveryStateNames(), ", "))
+	fs.IntVar(&c.limit, "limit", 100, "at most this many deliveries, newest first")
+}
+
+func (c *queueCommand) list(ctx context.Context, args []string) error {
+	if err := noArgs("queue list", args); err != nil {
 		return err
 	}
-	filter := queue.DeliveryFilter{Limit: *limit}
-	for _, s := range strings.FieldsFunc(*states, func(r rune) bool { return r == ',' || r == ' ' }) {
-		filter.States = append(filter.States, queue.DeliveryState(s))
-	}
-	list, err := store.ListDeliveries(ctx, filter)
+	states, err := parseDeliveryStates(c.states)
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	_, store, err := c.store.open(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.ListDeliveries(ctx, queue.DeliveryFilter{States: states, Limit: c.limit})
+	if err != nil {
+		return err
+	}
+	if c.store.json {
 		for _, d := range list {
 			d.MessageID = angleID(strings.Trim(d.MessageID, "<>"))
 			if err := writeJSONLine(c.stdout, d); err != nil {
@@ -100,6 +108,34 @@ func (c *queueCommand) list(ctx context.Context, store *queue.Store, args []stri
 		return nil
 	}
 	return c.table(list)
+}
+
+var deliveryStates = []queue.DeliveryState{queue.StatePending, queue.StateSent, queue.StateFailed, queue.StateCancelled}
+
+func deliveryStateNames() []string {
+	names := make([]string, len(deliveryStates))
+	for i, s := range deliveryStates {
+		names[i] = string(s)
+	}
+	return names
+}
+
+// parseDeliveryStates reads -state: an unknown state is a usage error
+// naming the valid ones, not an empty list.
+func parseDeliveryStates(arg string) ([]queue.DeliveryState, error) {
+	var out []queue.DeliveryState
+	for _, s := range strings.FieldsFunc(arg, func(r rune) bool { return r == ',' || r == ' ' }) {
+		s = strings.ToLower(s)
+		if !slices.Contains(deliveryStateNames(), s) {
+			hint := ""
+			if near, ok := typo.Closest(s, deliveryStateNames()); ok {
+				hint = fmt.Sprintf(" (did you mean %s?)", near)
+			}
+			return nil, usagef("queue list: unknown state %q%s: want %s", s, hint, strings.Join(deliveryStateNames(), ", "))
+		}
+		out = append(out, queue.DeliveryState(s))
+	}
+	return out, nil
 }
 
 func (c *queueCommand) table(list []queue.DeliveryInfo) error {
@@ -119,7 +155,15 @@ func when(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
-func (c *queueCommand) act(ctx context.Context, store *queue.Store, verb string, args []string) error {
+func (c *queueCommand) retry(ctx context.Context, args []string) error {
+	return c.act(ctx, "retry", args)
+}
+
+func (c *queueCommand) cancel(ctx context.Context, args []string) error {
+	return c.act(ctx, "cancel", args)
+}
+
+func (c *queueCommand) act(ctx context.Context, verb string, args []string) error {
 	if len(args) != 1 {
 		return usagef("queue %s: want one delivery ID", verb)
 	}
@@ -127,6 +171,11 @@ func (c *queueCommand) act(ctx context.Context, store *queue.Store, verb string,
 	if err != nil {
 		return usagef("queue %s: %q is not a delivery ID", verb, args[0])
 	}
+	_, store, err := c.store.open(ctx, c.stderr)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	if verb == "retry" {
 		err = store.RetryDelivery(ctx, id)
 	} else {

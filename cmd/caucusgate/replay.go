@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,34 @@ import (
 	"caucusgate/rules"
 )
 
-type replayCommand struct{ stdout, stderr io.Writer }
+// newReplayCommand is `caucusgate replay`: the rules over mail already in
+// a mailbox, read-only.
+func newReplayCommand(o cliIO) *spec {
+	c := &replayCommand{cliIO: o}
+	return &spec{
+		name:    "replay",
+		summary: "the rules over mail already in a mailbox, read-only",
+		example: "caucusgate replay -config caucusgate.yaml -account bureau -since 168h -rules rules.new.yaml",
+		flags:   c.flags,
+		run:     c.run,
+	}
+}
+
+type replayCommand struct {
+	cliIO
+	config, account, mailbox, rules string
+	since                           time.Duration
+	json                            bool
+}
+
+func (c *replayCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	fs.StringVar(&c.account, "account", "", "the account to read (required)")
+	fs.StringVar(&c.mailbox, "mailbox", "INBOX", "the mailbox to read")
+	fs.DurationVar(&c.since, "since", 720*time.Hour, "read mail received within this duration; 0 reads all")
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per message, one per line")
+	fs.StringVar(&c.rules, "rules", "", "a proposed rules `FILE`: list the messages whose decision it changes")
+}
 
 // replayResult is one message's decision, and with -rules its decision
 // under the new file.
@@ -29,17 +57,11 @@ type replayResult struct {
 // BODY.PEEK: nothing is flagged, moved or forwarded). With -rules NEW.yaml
 // it lists the messages whose decision the new file would change: the diff
 // an admin reads before deploying.
-func (c *replayCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("replay", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	accountName := fs.String("account", "", "the account to read (required)")
-	mailbox := fs.String("mailbox", "INBOX", "the mailbox to read")
-	since := fs.Duration("since", 720*time.Hour, "read mail received within this duration; 0 reads all")
-	asJSON := fs.Bool("json", false, "print one JSON object per message, one per line")
-	newRules := fs.String("rules", "", "a proposed rules file: list the messages whose decision it changes")
-	if err := parseFlags(fs, args); err != nil {
+func (c *replayCommand) run(ctx context.Context, args []string) error {
+	if err := noArgs("replay", args); err != nil {
 		return err
 	}
+	configPath, accountName, mailbox, since, asJSON, newRules := &c.config, &c.account, &c.mailbox, &c.since, &c.json, &c.rules
 	if *accountName == "" {
 		return usagef("replay: -account NAME is required")
 	}

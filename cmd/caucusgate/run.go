@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -10,18 +11,37 @@ import (
 	"time"
 )
 
-type runCommand struct{ stdout, stderr io.Writer }
+// newRunCommand is `caucusgate run`: the daemon, or with -once one pass
+// over the mailboxes and the due deliveries.
+func newRunCommand(o cliIO) *spec {
+	c := &runCommand{cliIO: o}
+	return &spec{
+		name:    "run",
+		summary: "the daemon (or one pass with -once)",
+		example: "caucusgate run -config /etc/caucusgate/caucusgate.yaml -log-format json",
+		flags:   c.flags,
+		run:     c.run,
+	}
+}
 
-// Run starts the daemon, or with -once takes one pass over the mailboxes
-// and the due deliveries.
-func (c *runCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("run", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	once := fs.Bool("once", false, "take what is in the mailboxes now, make every due delivery attempt, and exit")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	if err := parseFlags(fs, args); err != nil {
+type runCommand struct {
+	cliIO
+	config    string
+	once      bool
+	logFormat string
+}
+
+func (c *runCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	fs.BoolVar(&c.once, "once", false, "take what is in the mailboxes now, make every due delivery attempt, and exit")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+}
+
+func (c *runCommand) run(ctx context.Context, args []string) error {
+	if err := noArgs("run", args); err != nil {
 		return err
 	}
+	configPath, once, logFormat := &c.config, &c.once, &c.logFormat
 	log, err := newLogger(c.stderr, *logFormat)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +13,24 @@ import (
 	"caucusgate/rules/schedule"
 )
 
-type scheduleCommand struct{ stdout, stderr io.Writer }
+// newScheduleCommand is `caucusgate schedule`: the schedules the rules name
+// and those items still wait for, with each one's next run and pending
+// items.
+func newScheduleCommand(o cliIO) *spec {
+	c := &scheduleCommand{cliIO: o}
+	return &spec{
+		name:    "schedule",
+		summary: "each schedule: next run, last run, pending items",
+		example: "caucusgate schedule list -config caucusgate.yaml -json",
+		flags:   c.store.bind,
+		verbs:   []verb{{name: "list", summary: "the schedules, with next and last run and pending items", run: c.list}},
+	}
+}
+
+type scheduleCommand struct {
+	cliIO
+	store storeFlags
+}
 
 // scheduleLine is one schedule as `schedule list` shows it.
 type scheduleLine struct {
@@ -27,27 +43,20 @@ type scheduleLine struct {
 	Held    int       `json:"held"`
 }
 
-// Run lists the schedules: those the rules name and those items still wait
-// for, with each one's next run and pending items.
-func (c *scheduleCommand) Run(ctx context.Context, args []string) error {
-	sc, err := openStoreCommand(ctx, "schedule", "list", args, c.stderr)
+func (c *scheduleCommand) list(ctx context.Context, args []string) error {
+	if err := noArgs("schedule list", args); err != nil {
+		return err
+	}
+	cfg, store, err := c.store.open(ctx, c.stderr)
 	if err != nil {
 		return err
 	}
-	defer sc.store.Close()
-	if sc.verb != "list" {
-		return usagef("schedule: unknown subcommand %q: want list", sc.verb)
-	}
-	fs := newFlagSet("schedule list", c.stderr)
-	asJSON := fs.Bool("json", sc.json, "one JSON object per schedule, one per line")
-	if err := parseFlags(fs, sc.args); err != nil {
-		return err
-	}
-	lines, err := scheduleLines(ctx, sc.cfg.rules, sc.store, time.Now())
+	defer store.Close()
+	lines, err := scheduleLines(ctx, cfg.rules, store, time.Now())
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if c.store.json {
 		for _, l := range lines {
 			if err := writeJSONLine(c.stdout, l); err != nil {
 				return err

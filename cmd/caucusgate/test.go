@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,19 +12,36 @@ import (
 	"caucusgate/gateway"
 )
 
-type testCommand struct{ stdout, stderr io.Writer }
-
-// Run shows what would happen to each message file, and why, with no side
-// effects: the rules' trace for a human, or one JSON object a line.
-func (c *testCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("test", c.stderr)
-	configPath := fs.String("config", "caucusgate.yaml", "the config file")
-	asJSON := fs.Bool("json", false, "print one JSON object per message, one per line")
-	accountName := fs.String("account", "", "the account the messages arrive at (default: the first)")
-	if err := parseFlagsAndArgs(fs, args); err != nil {
-		return err
+// newTestCommand is `caucusgate test`: what would happen to each message
+// file, and why, with no side effects: the rules' trace for a human, or one
+// JSON object a line.
+func newTestCommand(o cliIO) *spec {
+	c := &testCommand{cliIO: o}
+	return &spec{
+		name:    "test",
+		summary: "what the rules would do with each message, and why",
+		args:    "MSG.eml...",
+		example: "caucusgate test -config caucusgate.yaml -json invitation.eml",
+		flags:   c.flags,
+		run:     c.run,
 	}
-	if fs.NArg() == 0 {
+}
+
+type testCommand struct {
+	cliIO
+	config, account string
+	json            bool
+}
+
+func (c *testCommand) flags(fs *flag.FlagSet) {
+	configFlag(fs, &c.config)
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per message, one per line")
+	fs.StringVar(&c.account, "account", "", "the account the messages arrive at (default: the first)")
+}
+
+func (c *testCommand) run(ctx context.Context, files []string) error {
+	configPath, asJSON, accountName := &c.config, &c.json, &c.account
+	if len(files) == 0 {
 		return usagef("test: name one or more message files (MSG.eml)")
 	}
 	cfg, err := loadConfig(*configPath, c.stderr)
@@ -34,7 +52,7 @@ func (c *testCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, file := range fs.Args() {
+	for _, file := range files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("test: %w", err)

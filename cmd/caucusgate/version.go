@@ -3,35 +3,44 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"runtime/debug"
+
+	"caucusgate/internal/buildinfo"
 )
 
-type versionCommand struct{ stdout io.Writer }
+// newVersionCommand is `caucusgate version` (and -version, --version): the
+// module version, the VCS revision it was built from and whether the tree
+// was dirty, the Go version, and the libraries that matter in a bug report.
+func newVersionCommand(o cliIO) *spec {
+	return &spec{
+		name:    "version",
+		summary: "version, VCS revision and Go version",
+		example: "caucusgate version",
+		run: func(ctx context.Context, args []string) error {
+			if err := noArgs("version", args); err != nil {
+				return err
+			}
+			writeVersion(o, buildinfo.Read())
+			return nil
+		},
+	}
+}
 
-// Run prints the module version, the VCS revision it was built from and the
-// versions of the libraries that matter when reporting a bug.
-func (c *versionCommand) Run(ctx context.Context, args []string) error {
-	if err := parseFlags(newFlagSet("version", c.stdout), args); err != nil {
-		return err
+func writeVersion(o cliIO, info buildinfo.Info) {
+	fmt.Fprintf(o.stdout, "caucusgate %s\n", info.Version)
+	dirty := ""
+	if info.Modified {
+		dirty = " (dirty: uncommitted changes)"
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		fmt.Fprintln(c.stdout, "caucusgate (no build information)")
-		return nil
+	fmt.Fprintf(o.stdout, "  revision %s%s\n", info.Revision, dirty)
+	if info.Time != "" {
+		fmt.Fprintf(o.stdout, "  committed %s\n", info.Time)
 	}
-	fmt.Fprintf(c.stdout, "caucusgate %s %s\n", info.Main.Version, info.GoVersion)
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" || s.Key == "vcs.time" || s.Key == "vcs.modified" {
-			fmt.Fprintf(c.stdout, "  %s %s\n", s.Key, s.Value)
-		}
-	}
+	fmt.Fprintf(o.stdout, "  go %s\n", info.GoVersion)
 	for _, d := range info.Deps {
 		if isKeyDependency(d.Path) {
-			fmt.Fprintf(c.stdout, "  %s %s\n", d.Path, d.Version)
+			fmt.Fprintf(o.stdout, "  %s %s\n", d.Path, d.Version)
 		}
 	}
-	return nil
 }
 
 func isKeyDependency(path string) bool {
