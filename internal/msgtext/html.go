@@ -81,10 +81,10 @@ var (
 // textBuilder writes text with HTML's whitespace rules: runs of spaces
 // collapse to one, except inside pre.
 type textBuilder struct {
-	b         strings.Builder
-	space     bool // a space is due before the next word
-	newlines  int  // newlines at the end of b
-	pre       int  // depth inside pre
+	b        strings.Builder
+	space    bool // a space is due before the next word
+	newlines int  // newlines at the end of b
+	pre      int  // depth inside pre
 }
 
 // enter handles an element's start and a text node; it returns the text's
