@@ -182,17 +182,17 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
-	runErr := fn(ctx, sups, g.scheduler(relay))
+	runErr := fn(ctx, sups, g.scheduler(relay, tokens))
 	return errors.Join(runErr, g.stopWorkers())
 }
 
-func (g *Gateway) scheduler(relay *smtprelay.Relay) *scheduler {
+func (g *Gateway) scheduler(relay *smtprelay.Relay, tokens *token.Keyring) *scheduler {
 	accounts := map[string]Account{}
 	for _, a := range g.cfg.Accounts {
 		accounts[a.Name] = a
 	}
 	return &scheduler{store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, rules: g.cfg.Rules, accounts: accounts,
-		instance: g.instance, now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics}
+		instance: g.instance, now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics, tokens: tokens}
 }
 
 func (g *Gateway) relayConfig() smtprelay.Config {

@@ -162,7 +162,7 @@ func (in *intake) planner(set *rules.Set, rewriteFrom bool, unsubscribed map[str
 
 // handle classifies a message once and hands it to the code for its kind:
 // moderators' answers, caucus replies (by token or by the In-Reply-To
-// fallback), unsubscriptions, bounces; forwards and notices keep the
+// fallback), inviters' answers to relayed replies, unsubscriptions, bounces; forwards and notices keep the
 // rules' decision.
 func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, raw []byte) (handled, error) {
 	c := in.classify(set, d, msg)
@@ -171,6 +171,8 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 		return in.moderatorAnswer(ctx, d, msg, c.token.ID)
 	case kindCaucusReply:
 		return in.caucusReply(ctx, set, d, msg, c.token.ID)
+	case kindInviterAnswer:
+		return in.inviterAnswer(ctx, set, d, msg, c.token)
 	case kindBadToken:
 		return handled{decision: undecided(d, c.why)}, nil
 	case kindUnsubscribe:

@@ -26,8 +26,12 @@ const (
 	kindBounce
 	// kindModeratorAnswer came to a held message's moderation token.
 	kindModeratorAnswer
-	// kindCaucusReply came to a forwarded copy's reply token.
+	// kindCaucusReply came to a forwarded copy's reply token: from the
+	// caucus to the inviter.
 	kindCaucusReply
+	// kindInviterAnswer came to a relayed reply's token: from the inviter
+	// to the caucus, through the same path as any forward.
+	kindInviterAnswer
 	// kindBadToken came to a plus-address token that does not open, or
 	// opens as a kind nothing answers to.
 	kindBadToken
@@ -41,7 +45,7 @@ const (
 // classified is a message's kind with what classifying it found out.
 type classified struct {
 	kind   mailKind
-	token  token.Token // kindModeratorAnswer, kindCaucusReply
+	token  token.Token // kindModeratorAnswer, kindCaucusReply, kindInviterAnswer
 	caucus string      // kindUnsubscribe: the caucus to leave
 	why    string      // kindBadToken: why the token was refused
 }
@@ -80,6 +84,8 @@ func (in *intake) classifyToken(s string) classified {
 		return classified{kind: kindModeratorAnswer, token: t}
 	case token.Reply:
 		return classified{kind: kindCaucusReply, token: t}
+	case token.Answer:
+		return classified{kind: kindInviterAnswer, token: t}
 	}
 	return classified{kind: kindBadToken, why: fmt.Sprintf("addressed to a %s token: nothing to do", t.Kind)}
 }

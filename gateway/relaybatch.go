@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
+	"time"
 
 	"caucusgate/gateway/digest"
 	"caucusgate/gateway/smtprelay"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 )
 
@@ -43,7 +44,7 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 	set := s.rules.Current()
 	db := digest.Batch{To: b.Key.Destination, Schedule: b.Key.Schedule, Slot: b.Key.Slot, Date: s.now(),
 		StripQuotes: set.Replies().StripQuotes}
-	var replyTo []string
+	threads := map[token.Thread]bool{}
 	for _, it := range b.Items {
 		reply, err := s.store.GetMessage(ctx, it.MessageRef)
 		if err != nil {
@@ -56,9 +57,7 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 		c, _ := set.Caucus(it.Caucus)
 		db.Items = append(db.Items, digest.Item{Raw: raw, Caucus: it.Caucus, CaucusName: firstNonEmpty(c.Name, it.Caucus),
 			From: reply.From, Received: it.CreatedAt})
-		if c.Address != "" && !strings.Contains(strings.Join(replyTo, ","), c.Address) {
-			replyTo = append(replyTo, c.Address)
-		}
+		threads[token.Thread{Invitation: it.InvitationRef, Caucus: it.Caucus}] = true
 		if db.Account == "" {
 			db.Account = s.accounts[reply.Account].Address
 		}
@@ -68,11 +67,26 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 			}
 		}
 	}
-	db.ReplyTo = strings.Join(replyTo, ", ")
+	if len(threads) == 1 && db.Account != "" {
+		for th := range threads {
+			db.ReplyTo = s.answerAddress(db.Account, th, set.Replies().TokenTTL)
+		}
+	}
 	if db.Account == "" {
 		return db, "", errors.New("relay replies: their account is no longer configured")
 	}
 	return db, db.Account, nil
+}
+
+// answerAddress is the Reply-To of a relayed reply about one invitation
+// and one caucus: a token of the account that carries the inviter's answer
+// to that caucus through the gateway. Never the list's address: a list
+// holds the inviter's post as a non-member's, and the thread is lost.
+func (s *scheduler) answerAddress(account string, th token.Thread, ttl time.Duration) string {
+	if s.tokens == nil || th.Invitation == 0 {
+		return ""
+	}
+	return token.PlusAddress(account, s.tokens.Seal(token.AnswerToken(th, s.now().Add(ttl))))
 }
 
 // sendComposed streams one composed message into the relay.

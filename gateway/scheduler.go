@@ -12,6 +12,7 @@ import (
 	"caucusgate/gateway/compose"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 	"caucusgate/rules/schedule"
 )
@@ -27,6 +28,7 @@ type scheduler struct {
 	store    *queue.Store
 	relay    *smtprelay.Relay
 	signer   compose.Signer // nil: no DKIM signature
+	tokens   *token.Keyring // seals the Reply-To tokens of relayed replies
 	rules    *RulesHolder
 	accounts map[string]Account
 	instance string

@@ -32,9 +32,11 @@ type Batch struct {
 	// the replies answer; In-Reply-To and References point at it. Angle
 	// brackets are optional.
 	InvitationMessageID, InvitationSubject string
-	// ReplyTo is the caucus address, or a comma-separated list of them when
-	// a digest carries answers of several caucuses: the inviter's answer
-	// then reaches the caucuses, not the gateway.
+	// ReplyTo is where the inviter's answer goes: the gateway's token
+	// naming the invitation and the caucus, so the answer reaches the
+	// caucus through the gateway (never a list's address, which holds a
+	// non-member's post). Empty when the batch mixes invitations or
+	// caucuses.
 	ReplyTo string
 	// Schedule and Slot, with To, fix the Message-ID ([MessageID]).
 	Schedule string

@@ -16,7 +16,7 @@ const rule = "------------------------------------------------------------------
 // digest's parts default to message/rfc822, listing who answered for which
 // caucus and then quoting each reply's text inline; then each reply intact
 // as message/rfc822. From names the caucuses at the gateway's address,
-// Reply-To is the caucus addresses, and the threading headers point at the
+// Reply-To is the batch's answer token when it has one, and the threading headers point at the
 // invitation. The batch must hold at least two items.
 func WriteDigest(w io.Writer, b Batch) error {
 	a, err := b.check(2)

@@ -5,8 +5,10 @@
 //
 // Both kinds of mail are addressed and threaded the same way: From is the
 // gateway's own address with a display name saying who answered ("Name via
-// Caucus", as forwarded copies are rewritten), Reply-To is the caucus, so
-// the inviter's answer reaches it, and In-Reply-To and References name the
+// Caucus", as forwarded copies are rewritten), Reply-To is the token the
+// caller gives (the gateway's address naming the invitation and the caucus),
+// so the inviter's answer comes back through the gateway to the caucus, and
+// In-Reply-To and References name the
 // invitation (RFC 5322 section 3.6.4), so the inviter's client files the
 // answers under it. Neither carries List-Id or Precedence: this is an
 // answer to one person, not list traffic. The Message-ID is fixed by

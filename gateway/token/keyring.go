@@ -14,7 +14,7 @@ const MinKeyLen = 16
 
 // kinds are the kinds a Keyring seals and opens; any other kind byte in a
 // token makes it invalid.
-var kinds = [...]Kind{Reply, Bounce, Moderation, Unsubscribe}
+var kinds = [...]Kind{Reply, Bounce, Moderation, Unsubscribe, Answer}
 
 // Keyring seals tokens with its current key and opens tokens sealed with any
 // of its keys, so keys can rotate without breaking tokens already in

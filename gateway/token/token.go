@@ -17,3 +17,25 @@ type Token struct {
 	// byte costs 1.6 characters of the 64 that RFC 5321 allows.
 	Extra string
 }
+
+// Thread is what an answer belongs to: one invitation and one caucus. The
+// invitations' answers are counted by it, whichever way they travel.
+type Thread struct {
+	Invitation int64  // the stored invitation's id
+	Caucus     string // the caucus id
+}
+
+// AnswerToken is the Reply-To token of a relayed reply about thread: the
+// inviter's answer to it goes to that caucus.
+func AnswerToken(th Thread, expires time.Time) Token {
+	return Token{Kind: Answer, ID: th.Invitation, Extra: th.Caucus, Expires: expires}
+}
+
+// Thread is the invitation and caucus an Answer token names; ok is false
+// for any other kind.
+func (t Token) Thread() (Thread, bool) {
+	if t.Kind != Answer {
+		return Thread{}, false
+	}
+	return Thread{Invitation: t.ID, Caucus: t.Extra}, true
+}

@@ -246,3 +246,32 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestAnswerTokenNamesInvitationAndCaucus: a relayed reply's token opens
+// as the inviter's answer to one caucus about one invitation, travels the
+// other way from a copy's token, and fits a local part.
+func TestAnswerTokenNamesInvitationAndCaucus(t *testing.T) {
+	t.Parallel()
+	k := mustKeyring(t, keyA)
+	th := Thread{Invitation: 1<<21 - 1, Caucus: "education"}
+	s := k.Seal(AnswerToken(th, now.Add(2160*time.Hour)))
+	if n := len("bureau+" + s); n > 64 {
+		t.Errorf("bureau+%s is %d octets, over RFC 5321's 64", s, n)
+	}
+	got, err := k.Open(s, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gt, ok := got.Thread(); !ok || gt != th {
+		t.Errorf("Thread() = %+v, %v; want %+v", gt, ok, th)
+	}
+	if got.Kind.Direction() != ToCaucus || Reply.Direction() != ToInviter || Bounce.Direction() != NoDirection {
+		t.Errorf("directions: answer %v, reply %v, bounce %v", got.Kind.Direction(), Reply.Direction(), Bounce.Direction())
+	}
+	if _, err := k.OpenKind(s, Reply, now); err == nil {
+		t.Error("an answer token opened as a copy's reply token")
+	}
+	if _, ok := (Token{Kind: Reply, ID: 3}).Thread(); ok {
+		t.Error("a copy's token names a thread by itself (it names a delivery)")
+	}
+}
