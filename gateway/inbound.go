@@ -16,6 +16,7 @@ import (
 
 	"caucusgate/gateway/compose"
 	"caucusgate/rules"
+	"caucusgate/trust"
 )
 
 // Limits that keep parsing bounded whatever arrives.
@@ -52,6 +53,7 @@ func parseInbound(raw []byte) *inbound {
 	}
 	h := mail.Header{Header: message.Header{Header: headerFromFields(fields)}}
 	in.readHeader(h)
+	in.Facts.Fields = trustFields(fields)
 	in.Facts.Size = int64(len(raw))
 	in.readBody(raw)
 	in.Fingerprint = fingerprint(in.MessageID, raw)
@@ -73,6 +75,19 @@ func headerFromFields(fields [][]byte) gmtextproto.Header {
 	return h
 }
 
+// trustFields are the header fields in order, as sender authentication
+// reads them: which Authentication-Results is topmost, how many From
+// fields there are.
+func trustFields(fields [][]byte) []trust.Field {
+	out := make([]trust.Field, 0, len(fields))
+	for _, raw := range fields {
+		if f, ok := trust.ParseField(string(raw)); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func (in *inbound) readHeader(h mail.Header) {
 	f := &in.Facts
 	f.From, f.FromName = in.firstAddress(h, "From")
@@ -92,7 +107,6 @@ func (in *inbound) readHeader(h mail.Header) {
 	f.MessageID = in.MessageID
 	in.Date = strings.TrimSpace(h.Get("Date"))
 	f.Header = decodedHeaderMap(h)
-	f.AuthResults = h.Values("Authentication-Results")
 	f.ReceivedCount = len(h.Values("Received"))
 	f.ContentType, _, _ = h.ContentType()
 }

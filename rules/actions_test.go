@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"caucusgate/trust"
 )
 
 const actionRules = `
@@ -155,13 +157,22 @@ func TestRequireAuth(t *testing.T) {
 		{"dkim fail", dkim, []string{"mx.provider.net; dkim=fail header.d=example.org"}, false},
 		{"no results", dkim, nil, false},
 		{"garbage", dkim, []string{";;;"}, false},
-		{"second header passes", dkim, []string{"mx.provider.net; spf=pass smtp.mailfrom=example.org", "MX.Provider.NET; dkim=pass header.d=example.org"}, true},
+		// the topmost trusted field is the provider's; one below it may be the sender's (issue 9)
+		{"second header passes", dkim, []string{"mx.provider.net; spf=pass smtp.mailfrom=example.org", "MX.Provider.NET; dkim=pass header.d=example.org"}, false},
+		{"trusted id in another case", dkim, []string{"MX.Provider.NET; dkim=pass header.d=example.org"}, true},
+		{"untrusted field above the trusted one", dkim, []string{"evil.example; dkim=fail", "mx.provider.net; dkim=pass header.d=example.org"}, true},
+		{"dkim pass, subdomain signs", dkim, []string{"mx.provider.net; dkim=pass header.d=mail.example.org"}, true},
+		{"aligned pass, unaligned fail", dkim, []string{"mx.provider.net; dkim=fail header.d=esp.example; dkim=pass header.d=example.org"}, true},
 		{"dmarc pass", dmarc, []string{"mx.provider.net; dmarc=pass header.from=example.org"}, true},
 		{"dmarc wanted, dkim given", dmarc, []string{"mx.provider.net; dkim=pass header.d=example.org"}, false},
 		{"dmarc pass other from", dmarc, []string{"mx.provider.net; dmarc=pass header.from=evil.example"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := tc.set.Decide(&Message{From: "alice@example.org", Subject: "[caucus: gender] x", AuthResults: tc.ar}, testEnv)
+			m := &Message{From: "alice@example.org", Subject: "[caucus: gender] x"}
+			for _, v := range tc.ar {
+				m.Fields = append(m.Fields, trust.Field{Name: "Authentication-Results", Value: v})
+			}
+			d := tc.set.Decide(m, testEnv)
 			if (d.Action == Forward) != tc.route {
 				t.Errorf("routed = %v, want %v: %s", d.Action == Forward, tc.route, d.Trace.Tag.Why)
 			}

@@ -121,6 +121,7 @@ func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 		r.forward = append(r.forward, id)
 	}
 	c.compileActions(path, fr, r)
+	c.checkFromAlone(i, fr)
 	c.fingerprint(&c.set.prints, name, fr)
 	c.set.rules = append(c.set.rules, r)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"caucusgate/internal/yamlfile"
+	"caucusgate/trust"
 )
 
 // Bureau is the bureau's settings: who may route by tag, who moderates.
@@ -13,7 +14,8 @@ type Bureau struct {
 	Members          []string // lower-cased addresses
 	Moderators       []string
 	RequireAuth      string   // "none", "dkim" or "dmarc"
-	TrustedAuthserv  []string // authserv-ids whose Authentication-Results count
+	TrustedAuthserv  []string // authserv-ids whose Authentication-Results count; patterns; "microsoft365"
+	Verify           string   // "authres" (default): the provider's results; "local": DKIM verified by the gateway
 	TagKeywords      []string // lower-cased; default caucus, to
 	HoldOutsiderTags bool
 	HoldExpiry       time.Duration // default 336h
@@ -30,6 +32,10 @@ type Forwarding struct {
 	// (default true); off, a roster goes out in transactions of up to 50
 	// recipients.
 	VERP bool
+	// HoldDMARCFail holds mail whose trusted result is dmarc=fail for a
+	// From domain publishing p=quarantine or p=reject (the gateway looks
+	// the policy up into Message.DMARCPolicy).
+	HoldDMARCFail bool
 }
 
 // LoopLimit is the circuit breaker: at most Relays relays of one thread in
@@ -73,6 +79,7 @@ func (c *compiler) compileBureau(fb fileBureau) {
 	b := Bureau{
 		Members: lowerAll(fb.Members), Moderators: lowerAll(fb.Moderators),
 		RequireAuth: or(strings.ToLower(fb.RequireAuth), "none"), TrustedAuthserv: fb.TrustedAuthserv,
+		Verify:      or(strings.ToLower(fb.Verify), "authres"),
 		TagKeywords: lowerAll(fb.TagKeywords), HoldOutsiderTags: fb.HoldOutsiderTags, HoldExpiry: fb.HoldExpiry,
 	}
 	if len(b.TagKeywords) == 0 {
@@ -86,6 +93,7 @@ func (c *compiler) compileBureau(fb fileBureau) {
 	c.checkKeywords(b.TagKeywords)
 	c.checkAuth(b)
 	c.set.bureau = b
+	c.set.trust = trust.Policy{Authserv: b.TrustedAuthserv, Local: b.Verify == "local"}
 }
 
 func (c *compiler) checkAuth(b Bureau) {
@@ -95,14 +103,33 @@ func (c *compiler) checkAuth(b Bureau) {
 			c.warnf("bureau.members", "tags are accepted without require_auth: anyone can forge a member's From and route mail by tag; set require_auth: dkim (or dmarc) and trusted_authserv to your mail provider's authserv-id")
 		}
 	case "dkim", "dmarc":
-		if len(b.TrustedAuthserv) == 0 {
-			c.errorf("bureau.require_auth", "require_auth: %s needs trusted_authserv: the authserv-ids of your own mail provider's Authentication-Results (RFC 8601)", b.RequireAuth)
-		}
+		c.checkTrusted(b)
 	default:
 		c.errorf("bureau.require_auth", "require_auth must be none, dkim or dmarc, not %q", b.RequireAuth)
 	}
+	for i, p := range b.TrustedAuthserv {
+		if err := trust.CheckPattern(p); err != nil {
+			c.errorf(yamlfile.Index("bureau.trusted_authserv", i), "%v", err)
+		}
+	}
 	if b.HoldOutsiderTags && len(b.Moderators) == 0 {
 		c.warnf("bureau.hold_outsider_tags", "hold_outsider_tags holds messages, but bureau.moderators is empty: nobody is told of them")
+	}
+}
+
+// checkTrusted checks where require_auth takes its results from.
+func (c *compiler) checkTrusted(b Bureau) {
+	switch b.Verify {
+	case "authres":
+		if len(b.TrustedAuthserv) == 0 {
+			c.errorf("bureau.require_auth", "require_auth: %s needs trusted_authserv: the authserv-ids of your own mail provider's Authentication-Results (RFC 8601), or microsoft365; or verify: local with require_auth: dkim", b.RequireAuth)
+		}
+	case "local":
+		if b.RequireAuth != "dkim" {
+			c.errorf("bureau.verify", "verify: local verifies DKIM signatures only: use it with require_auth: dkim")
+		}
+	default:
+		c.errorf("bureau.verify", "verify must be authres (your provider's Authentication-Results) or local (caucusgate verifies DKIM), not %q", b.Verify)
 	}
 }
 
@@ -134,7 +161,7 @@ func (c *compiler) compileForwarding(ff fileForwarding) {
 	f := Forwarding{
 		FromRewrite: or(ff.FromRewrite, "always"), Mode: or(ff.Mode, "resend"),
 		MaxMessageSize: int64(ff.MaxMessageSize), LoopLimit: LoopLimit{Relays: ff.LoopLimit.Relays, Window: ff.LoopLimit.Window},
-		VERP: ff.VERP == nil || *ff.VERP,
+		VERP: ff.VERP == nil || *ff.VERP, HoldDMARCFail: ff.HoldDMARCFail,
 	}
 	if f.MaxMessageSize == 0 {
 		f.MaxMessageSize = defaultMaxMessageSize

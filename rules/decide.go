@@ -49,7 +49,7 @@ func (s *Set) Resume(m *Message, env Env, held HoldInfo) Decision {
 }
 
 func (s *Set) newEvaluation(m *Message, d *Decision) *evaluation {
-	return &evaluation{set: s, msg: m, d: d, in: &input{m: m}}
+	return &evaluation{set: s, msg: m, d: d, in: &input{m: m, set: s}}
 }
 
 // evaluation is one pass of the rules over a message.
@@ -160,7 +160,7 @@ func (ev *evaluation) discard(r *rule) {
 
 func (ev *evaluation) isAuthorized() bool {
 	if ev.authorized == nil {
-		ok, _ := ev.set.authorize(ev.msg)
+		ok, _ := ev.set.authorize(ev.msg, ev.in.verdict())
 		ev.authorized = &ok
 	}
 	return *ev.authorized
@@ -191,6 +191,7 @@ func (ev *evaluation) finish() {
 	if d.Action == None && len(ev.chosen) > 0 {
 		d.Action = Forward
 		ev.checkSize()
+		ev.checkDMARC()
 	}
 	if d.Action == Forward || d.Action == Hold {
 		d.Caucuses = ev.chosen
@@ -218,6 +219,23 @@ func (ev *evaluation) checkSize() {
 		ev.d.Notices = append(ev.d.Notices, Notice{To: ev.msg.From, Subject: "Held: " + oneLine(ev.msg.Subject),
 			Body: "Your message is held for a moderator: " + reason + "."})
 	}
+}
+
+// checkDMARC holds a forward whose trusted result is dmarc=fail for a From
+// domain that asks receivers to quarantine or reject such mail
+// (forwarding.hold_dmarc_fail): a forged From the provider let through.
+// No notice: the From is the forged one.
+func (ev *evaluation) checkDMARC() {
+	policy := strings.ToLower(ev.msg.DMARCPolicy)
+	if ev.resumed || !ev.set.forwarding.HoldDMARCFail || ev.d.Action != Forward || (policy != "quarantine" && policy != "reject") {
+		return
+	}
+	_, domain, _ := strings.Cut(strings.ToLower(ev.msg.From), "@")
+	v := ev.in.verdict()
+	if v.DMARC(domain) != "fail" {
+		return
+	}
+	ev.hold("", len(ev.set.rules)-1, fmt.Sprintf("dmarc=fail for %s, whose policy is p=%s (%s): held by forwarding.hold_dmarc_fail", domain, policy, v.Source))
 }
 
 // withLists makes the list fields empty rather than nil, so that JSON has

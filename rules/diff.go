@@ -59,7 +59,7 @@ func ruleNames(s *Set) []string {
 
 func equalSettings(a, b *Set) bool {
 	return slices.Equal(a.bureau.Members, b.bureau.Members) && slices.Equal(a.bureau.Moderators, b.bureau.Moderators) &&
-		a.bureau.RequireAuth == b.bureau.RequireAuth && slices.Equal(a.bureau.TrustedAuthserv, b.bureau.TrustedAuthserv) &&
+		a.bureau.RequireAuth == b.bureau.RequireAuth && a.bureau.Verify == b.bureau.Verify && slices.Equal(a.bureau.TrustedAuthserv, b.bureau.TrustedAuthserv) &&
 		slices.Equal(a.bureau.TagKeywords, b.bureau.TagKeywords) && a.bureau.HoldOutsiderTags == b.bureau.HoldOutsiderTags &&
 		a.bureau.HoldExpiry == b.bureau.HoldExpiry && a.forwarding == b.forwarding && a.replies == b.replies
 }

@@ -32,6 +32,7 @@ type fileBureau struct {
 	Moderators       []string      `yaml:"moderators"`
 	RequireAuth      string        `yaml:"require_auth"`
 	TrustedAuthserv  []string      `yaml:"trusted_authserv"`
+	Verify           string        `yaml:"verify"`
 	TagKeywords      []string      `yaml:"tag_keywords"`
 	HoldOutsiderTags bool          `yaml:"hold_outsider_tags"`
 	HoldExpiry       time.Duration `yaml:"hold_expiry"`
@@ -43,6 +44,7 @@ type fileForwarding struct {
 	MaxMessageSize ByteSize      `yaml:"max_message_size"`
 	LoopLimit      fileLoopLimit `yaml:"loop_limit"`
 	VERP           *bool         `yaml:"verp"`
+	HoldDMARCFail  bool          `yaml:"hold_dmarc_fail"`
 }
 
 type fileLoopLimit struct {
@@ -74,9 +76,12 @@ type fileWhen struct {
 	ListID     string            `yaml:"list_id"`
 	Attachment string            `yaml:"attachment"`
 	Size       string            `yaml:"size"`
-	Any        []fileWhen        `yaml:"any"`
-	All        []fileWhen        `yaml:"all"`
-	Not        *fileWhen         `yaml:"not"`
+	// Authenticated matches when the sender is (true) or is not (false)
+	// authenticated under bureau.require_auth.
+	Authenticated *bool      `yaml:"authenticated"`
+	Any           []fileWhen `yaml:"any"`
+	All           []fileWhen `yaml:"all"`
+	Not           *fileWhen  `yaml:"not"`
 }
 
 type fileReplies struct {

@@ -1,5 +1,7 @@
 package rules
 
+import "caucusgate/trust"
+
 // Message is what the gateway extracts from a parsed message for the rules:
 // plain data, so that this package needs no MIME library.
 type Message struct {
@@ -14,8 +16,18 @@ type Message struct {
 	Body        string              // decoded text parts, bounded by the gateway
 	Attachments []Attachment
 	Size        int64
-	ContentType string   // top-level media type; multipart/report is a delivery report
-	AuthResults []string // Authentication-Results header values (RFC 8601), raw
+	ContentType string // top-level media type; multipart/report is a delivery report
+	// Fields are all header fields in order, top first, values undecoded:
+	// what sender authentication reads (package trust).
+	Fields []trust.Field
+	// LocalDKIM is the gateway's own verification of the DKIM signatures,
+	// done under bureau.verify: local (trust.Verify); nil otherwise.
+	LocalDKIM []trust.Signature
+	// DMARCPolicy is the DMARC policy (none, quarantine, reject) of the
+	// From domain, which the gateway looks up under
+	// forwarding.hold_dmarc_fail when the trusted result is dmarc=fail; ""
+	// when not looked up or none is published.
+	DMARCPolicy string
 
 	// ForwardedBefore is true when the gateway found this Message-ID among
 	// the copies it forwarded: the message came back through a caucus list.

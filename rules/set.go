@@ -6,6 +6,7 @@ import (
 	"text/template"
 
 	"caucusgate/internal/yamlfile"
+	"caucusgate/trust"
 )
 
 // Set is a compiled rules file: immutable once built, and safe for
@@ -18,6 +19,7 @@ type Set struct {
 	names      map[string]string // normalised id or tag → caucus id
 	rules      []*rule
 	bureau     Bureau
+	trust      trust.Policy
 	members    map[string]bool // bureau members, lower-cased
 	forwarding Forwarding
 	replies    Replies

@@ -5,13 +5,26 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+
+	"caucusgate/trust"
 )
 
 // input is the message under evaluation, with the lower-cased text fields
 // that case-insensitive literal conditions share, computed once.
 type input struct {
-	m     *Message
-	lower map[string]loweredField
+	m       *Message
+	set     *Set
+	lower   map[string]loweredField
+	trusted *trust.Verdict // computed when a condition or a tag needs it
+}
+
+// verdict is the set's Verdict on the message, computed once.
+func (x *input) verdict() trust.Verdict {
+	if x.trusted == nil {
+		v := x.set.Verdict(x.m)
+		x.trusted = &v
+	}
+	return *x.trusted
 }
 
 // loweredField is a field's values in lower case, and whether any holds a

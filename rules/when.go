@@ -46,6 +46,9 @@ func (c *compiler) compileWhen(path string, w *fileWhen) cond {
 	if w.Size != "" {
 		add(c.sizeCond(path+".size", w.Size))
 	}
+	if w.Authenticated != nil {
+		add(c.authCond(path+".authenticated", *w.Authenticated))
+	}
 	c.compileNested(path, w, &all)
 	return all
 }
