@@ -13,6 +13,10 @@ import (
 // readyGrace is how late a mailbox's sync may be before /readyz says so.
 const readyGrace = 2 * time.Minute
 
+// ackBacklogLimit is how long the server may refuse acknowledgements
+// before /readyz says so: intake goes on meanwhile, but the mailbox fills.
+const ackBacklogLimit = imapwatch.DefaultAckAlertAfter
+
 // health tracks each mailbox's last successful sync, for /readyz.
 type health struct {
 	mu        sync.Mutex
@@ -24,6 +28,7 @@ type mailboxHealth struct {
 	started  time.Time
 	synced   time.Time
 	state    imapwatch.State
+	acks     imapwatch.AckBacklog // acknowledgements the server refuses
 }
 
 func newHealth() *health { return &health{mailboxes: map[string]*mailboxHealth{}} }
@@ -52,12 +57,29 @@ func (h *health) ready(now time.Time) error {
 		if now.Sub(last) > m.interval+readyGrace {
 			late = append(late, fmt.Sprintf("%s (%s, last sync %s)", name, m.state, describeSync(m.synced)))
 		}
+		if a := m.acks; a.Count > 0 && now.Sub(a.Since) > ackBacklogLimit {
+			late = append(late, fmt.Sprintf("%s (%d acknowledgements refused since %s: %v)", name, a.Count, describeSync(a.Since), a.Err))
+		}
 	}
 	if len(late) == 0 {
 		return nil
 	}
 	sort.Strings(late)
 	return fmt.Errorf("mailboxes not synced in time: %s", strings.Join(late, "; "))
+}
+
+// ackBacklogs reports, by mailbox, the acknowledgements the server refuses
+// now: what the admin page shows.
+func (h *health) ackBacklogs() map[string]imapwatch.AckBacklog {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]imapwatch.AckBacklog{}
+	for name, m := range h.mailboxes {
+		if m.acks.Count > 0 {
+			out[name] = m.acks
+		}
+	}
+	return out
 }
 
 func describeSync(t time.Time) string {
@@ -100,5 +122,14 @@ func (o *healthObserver) Reconnect(reason error) {
 func (o *healthObserver) AuthFailed(err error) {
 	if o.next != nil {
 		o.next.AuthFailed(err)
+	}
+}
+
+func (o *healthObserver) AckBacklog(b imapwatch.AckBacklog) {
+	o.h.mu.Lock()
+	o.m.acks = b
+	o.h.mu.Unlock()
+	if next, ok := o.next.(imapwatch.AckObserver); ok {
+		next.AckBacklog(b)
 	}
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -58,4 +59,21 @@ func (s *Store) ForwardedMessageID(ctx context.Context, messageID string) (bool,
 		return false, fmt.Errorf("look up forwarded message-id: %w", err)
 	}
 	return found, nil
+}
+
+// OldestUnacked returns the store reference of the oldest message processed
+// under uidValidity and not yet acknowledged on the server, and false when
+// there is none: an alert about the backlog hangs on it.
+func (s *Store) OldestUnacked(ctx context.Context, key MailboxKey, uidValidity uint32) (int64, bool, error) {
+	var ref int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id FROM messages
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND acked_at IS NULL ORDER BY uid LIMIT 1`),
+		key.Account, key.Mailbox, int64(uidValidity)).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("find oldest unacked in %s/%s: %w", key.Account, key.Mailbox, err)
+	}
+	return ref, true, nil
 }

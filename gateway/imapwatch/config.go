@@ -23,6 +23,8 @@ const (
 	DefaultRetryMax       = 5 * time.Minute
 	DefaultAuthRetryMin   = 5 * time.Minute
 	DefaultAuthRetryMax   = time.Hour
+	DefaultAckRetry       = time.Minute
+	DefaultAckAlertAfter  = 2 * time.Hour
 )
 
 // Config configures a Supervisor. Zero fields take the documented defaults.
@@ -63,6 +65,12 @@ type Config struct {
 	// with neither MOVE nor UIDPLUS is refused (ErrNoMove): its fallback
 	// EXPUNGE would also delete what users flagged \Deleted.
 	DoneMailbox string
+	// AckRetry is how often acknowledgements the server refused are tried
+	// again, beside new mail; default 1m.
+	AckRetry time.Duration
+	// AckAlertAfter is how long the server may refuse acknowledgements
+	// before the Sink is told to alert the admins (AckAlerter); default 2h.
+	AckAlertAfter time.Duration
 
 	// Reconnect backoff, doubled per failure and jittered: network failures
 	// from RetryMin (1s) to RetryMax (5m), authentication failures from
@@ -104,6 +112,8 @@ func (c *Config) withDefaults() {
 	setDefault(&c.RetryMax, DefaultRetryMax)
 	setDefault(&c.AuthRetryMin, DefaultAuthRetryMin)
 	setDefault(&c.AuthRetryMax, DefaultAuthRetryMax)
+	setDefault(&c.AckRetry, DefaultAckRetry)
+	setDefault(&c.AckAlertAfter, DefaultAckAlertAfter)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -19,6 +19,9 @@ var (
 func (ss *session) drain(ctx context.Context) error {
 	ss.s.cfg.Observer.State(StateSyncing)
 	for {
+		if err := ss.retryAcks(ctx); err != nil {
+			return err
+		}
 		metas, err := ss.newMessages()
 		if err != nil {
 			return err

@@ -39,6 +39,8 @@ type serverOpts struct {
 	tls       *tls.Config         // STARTTLS offered when set
 	implicit  bool                // with tls: implicit TLS listener instead of STARTTLS
 	listenOn  string              // default 127.0.0.1:0
+	refuse    string              // a mailbox COPY and MOVE refuse with a plain NO
+	namespace string              // personal namespace prefix, as Cyrus's "INBOX."
 }
 
 // testServer is go-imap's imapmemserver behind a real TCP listener.
@@ -51,6 +53,7 @@ type testServer struct {
 	logins atomic.Int32 // LOGIN and AUTHENTICATE attempts
 	mu     sync.Mutex
 	mechs  []string // how each attempt authenticated: LOGIN or a SASL mechanism
+	refuse atomic.Value // string: the mailbox COPY and MOVE refuse now
 }
 
 func (ts *testServer) attempt(mech string) {
@@ -63,6 +66,7 @@ func (ts *testServer) attempt(mech string) {
 func startServer(t *testing.T, opts serverOpts) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, opts: opts, user: imapmemserver.NewUser(testUser, testPass)}
+	ts.refuse.Store(opts.refuse)
 	if err := ts.user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +177,30 @@ func (ts *testServer) count(mailbox string) uint32 {
 type testSession struct {
 	*imapmemserver.UserSession
 	ts *testServer
+}
+
+// Copy refuses opts.refuse as Cyrus refuses a name outside its namespace.
+func (s *testSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	if dest == s.ts.refuse.Load() {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Mailbox does not exist"}
+	}
+	return s.UserSession.Copy(numSet, dest)
+}
+
+// Namespace plays a server whose personal mailboxes live under a prefix.
+func (s *testSession) Namespace() (*imap.NamespaceData, error) {
+	if s.ts.opts.namespace == "" {
+		return s.UserSession.Namespace()
+	}
+	return &imap.NamespaceData{Personal: []imap.NamespaceDescriptor{{Prefix: s.ts.opts.namespace, Delim: '.'}}}, nil
+}
+
+// Move refuses opts.refuse like Copy.
+func (s *testSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	if dest == s.ts.refuse.Load() {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Mailbox does not exist"}
+	}
+	return s.UserSession.Move(w, numSet, dest)
 }
 
 func (s *testSession) Login(username, password string) error {

@@ -56,6 +56,9 @@ func (s *Supervisor) login(ctx context.Context) (*conn, error) {
 }
 
 func (ss *session) prepare(ctx context.Context) error {
+	if err := ss.checkDoneOnce(); err != nil {
+		return err
+	}
 	if err := ss.selectMailbox(ctx); err != nil {
 		return err
 	}
@@ -67,6 +70,22 @@ func (ss *session) prepare(ctx context.Context) error {
 		ss.log.Info("acknowledging messages accepted before a restart", "count", len(uids))
 	}
 	return ss.ack(ctx, uids)
+}
+
+// checkDoneOnce looks the done mailbox up at the first connection. A name
+// the server will refuse is logged, not fatal: intake goes on and the
+// acknowledgements wait (see ackRefused).
+func (ss *session) checkDoneOnce() error {
+	if ss.s.cfg.DoneMailbox == "" || ss.s.doneChecked {
+		return nil
+	}
+	err := ss.checkDone()
+	if errors.Is(err, ErrNoDoneMailbox) {
+		ss.log.Error("acknowledgements will be refused until done_mailbox is fixed", "err", err)
+		err = nil
+	}
+	ss.s.doneChecked = err == nil
+	return err
 }
 
 func (ss *session) selectMailbox(ctx context.Context) error {

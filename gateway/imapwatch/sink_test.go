@@ -154,6 +154,8 @@ type recObserver struct {
 	auth    []error
 	synced  int
 	stateCh chan State
+	backlog int   // the last acknowledgement backlog reported
+	ackErr  error // and why it is there
 }
 
 func newRecObserver() *recObserver { return &recObserver{stateCh: make(chan State, 64)} }
@@ -177,6 +179,12 @@ func (o *recObserver) Reconnect(err error) {
 }
 
 func (o *recObserver) AuthFailed(err error) { o.mu.Lock(); o.auth = append(o.auth, err); o.mu.Unlock() }
+
+func (o *recObserver) AckBacklog(b AckBacklog) {
+	o.mu.Lock()
+	o.backlog, o.ackErr = b.Count, b.Err
+	o.mu.Unlock()
+}
 
 func (o *recObserver) waitState(t *testing.T, want State) {
 	t.Helper()

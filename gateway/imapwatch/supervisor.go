@@ -16,6 +16,8 @@ type Supervisor struct {
 	// useStartTLS remembers that the server offered STARTTLS on imap://,
 	// so later connections start TLS at once.
 	useStartTLS atomic.Bool
+	acks        ackState // refused acknowledgements, across reconnects
+	doneChecked bool     // the done mailbox was looked up (checkDoneOnce)
 }
 
 // New checks cfg and applies its defaults.

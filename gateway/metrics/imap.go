@@ -3,6 +3,10 @@ package metrics
 import (
 	"slices"
 	"time"
+
+	"caucusgate/gateway/imapwatch"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // imapStates are the values of the state label, the names of
@@ -50,4 +54,43 @@ func (m *Metrics) Reconnect(account, mailbox string, reason ReconnectReason) {
 		reason = ReasonNetwork
 	}
 	m.reconnects.WithLabelValues(account, mailbox, string(reason)).Inc()
+}
+
+// imapFaults are the IMAP fault series: acknowledgements the server
+// refused, and commands the watchdog gave up on.
+type imapFaults struct {
+	ackBacklog *prometheus.GaugeVec
+	ackSince   *prometheus.GaugeVec
+	stalls     *prometheus.CounterVec
+}
+
+func newIMAPFaults(reg prometheus.Registerer) *imapFaults {
+	f := &imapFaults{
+		ackBacklog: gaugeVec("imap_ack_backlog", "Messages committed but not yet acknowledged on the IMAP server (keyword, move to the done mailbox): the server refuses, and they are retried.", "account", "mailbox"),
+		ackSince:   gaugeVec("imap_ack_refused_since_timestamp_seconds", "Unix time since which the server refuses acknowledgements; 0 when there is no backlog.", "account", "mailbox"),
+		stalls:     counterVec("imap_stalls_total", "IMAP connections closed by the watchdog: a command outstanding with no byte received for the stall timeout.", "account", "mailbox"),
+	}
+	reg.MustRegister(f.ackBacklog, f.ackSince, f.stalls)
+	return f
+}
+
+// IMAPAckBacklog records account's mailbox's acknowledgement backlog.
+func (m *Metrics) IMAPAckBacklog(account, mailbox string, b imapwatch.AckBacklog) {
+	since := 0.0
+	if b.Count > 0 {
+		since = float64(b.Since.UnixNano()) / 1e9
+	}
+	m.faults.ackBacklog.WithLabelValues(account, mailbox).Set(float64(b.Count))
+	m.faults.ackSince.WithLabelValues(account, mailbox).Set(since)
+}
+
+// IMAPStall counts one connection to account's mailbox closed by the
+// watchdog.
+func (m *Metrics) IMAPStall(account, mailbox string) {
+	m.faults.stalls.WithLabelValues(account, mailbox).Inc()
+}
+
+// AckBacklog makes the mailbox observer an imapwatch.AckObserver.
+func (o mailboxObserver) AckBacklog(b imapwatch.AckBacklog) {
+	o.m.IMAPAckBacklog(o.account, o.mailbox, b)
 }

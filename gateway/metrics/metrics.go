@@ -21,6 +21,7 @@ type Metrics struct {
 	rulesInfo  *prometheus.GaugeVec
 	schedRuns  *prometheus.CounterVec
 	queue      *queueCollector
+	faults     *imapFaults
 
 	// mu makes the multi-series updates (a mailbox's state set, the rules
 	// version) atomic to a concurrent scrape and to each other.
@@ -49,6 +50,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.fetched, m.decided, m.deliveries, m.imapState, m.imapSynced,
 		m.reconnects, m.reloads, m.rulesOK, m.rulesInfo, m.schedRuns, m.queue)
+	m.faults = newIMAPFaults(reg)
 	m.initBoundedSeries()
 	return m
 }
