@@ -27,6 +27,7 @@ func (ss *session) ack(ctx context.Context, uids []uint32) error {
 	if err != nil {
 		return err
 	}
+	ss.cn.quiet()
 	if err := ss.s.cfg.Sink.MarkAcked(ctx, ss.s.cfg.Mailbox, ss.uidValidity, uids); err != nil {
 		return fmt.Errorf("mark messages acknowledged: %w", err)
 	}

@@ -25,6 +25,8 @@ const (
 	DefaultAuthRetryMax   = time.Hour
 	DefaultAckRetry       = time.Minute
 	DefaultAckAlertAfter  = 2 * time.Hour
+	DefaultStallTimeout   = time.Minute
+	DefaultIdleNoop       = 5 * time.Minute
 )
 
 // Config configures a Supervisor. Zero fields take the documented defaults.
@@ -52,6 +54,13 @@ type Config struct {
 	IDLE         bool
 	PollInterval time.Duration // default 60s, used when not idling
 	IdleRestart  time.Duration // default 25m: IDLE is re-issued this often
+	// IdleNoop is how often IDLE is ended for a NOOP, so that a server that
+	// froze during IDLE is noticed (by StallTimeout); default 5m.
+	IdleNoop time.Duration
+	// StallTimeout is how long a command may wait with no byte received
+	// before the connection is closed and made again; default 60s. Bytes
+	// that keep coming (a slow big fetch) are progress: never cut.
+	StallTimeout time.Duration
 
 	Start Start // what to take from a mailbox never seen before; default StartNow
 
@@ -104,6 +113,8 @@ func (c *Config) withDefaults() {
 	setDefault(&c.Mailbox, DefaultMailbox)
 	setDefault(&c.PollInterval, DefaultPollInterval)
 	setDefault(&c.IdleRestart, DefaultIdleRestart)
+	setDefault(&c.IdleNoop, DefaultIdleNoop)
+	setDefault(&c.StallTimeout, DefaultStallTimeout)
 	setDefault(&c.BatchSize, DefaultBatchSize)
 	setDefault(&c.BatchBytes, DefaultBatchBytes)
 	setDefault(&c.MaxMessageSize, DefaultMaxMessageSize)

@@ -23,6 +23,7 @@ const dialTimeout = 30 * time.Second
 // is closed when the context ends: that unblocks every pending command.
 type conn struct {
 	c      *imapclient.Client
+	wd     *watchConn    // the raw connection under go-imap, watched for stalls
 	secure bool          // TLS, implicit or STARTTLS
 	events chan struct{} // a new EXISTS count arrived; capacity 1
 	stop   func() bool   // detaches the context watcher
@@ -33,20 +34,26 @@ func (cn *conn) close() {
 	cn.c.Close()
 }
 
+// quiet says no answer is awaited now (see watchConn.quiet).
+func (cn *conn) quiet() { cn.wd.quiet() }
+
 // dial connects and reads the greeting, with TLS as the URL says. On imap://
 // it learns once whether the server offers STARTTLS and from then on always
 // uses it; off loopback without Insecure it requires it.
 func (s *Supervisor) dial(ctx context.Context) (*conn, error) {
-	raw, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "tcp", s.addr())
+	tcp, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "tcp", s.addr())
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", s.addr(), err)
 	}
-	cn := &conn{events: make(chan struct{}, 1)}
-	cn.stop = context.AfterFunc(ctx, func() { raw.Close() })
+	raw := newWatchConn(tcp)
+	go raw.watch(s.cfg.StallTimeout, s.log)
+	cn := &conn{events: make(chan struct{}, 1), wd: raw}
+	detach := context.AfterFunc(ctx, func() { raw.Close() })
+	cn.stop = func() bool { raw.end(); return detach() }
 	if err := s.handshake(ctx, raw, cn); err != nil {
 		cn.stop()
 		raw.Close()
-		return nil, err
+		return nil, raw.stallErr(err)
 	}
 	return cn, nil
 }

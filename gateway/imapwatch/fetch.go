@@ -74,6 +74,7 @@ func (ss *session) process(ctx context.Context, metas []meta) error {
 	if len(batch.Messages) == 0 {
 		return nil
 	}
+	ss.cn.quiet() // the Sink may take its time: no answer is awaited
 	if err := ss.s.cfg.Sink.Accept(ctx, batch); err != nil {
 		return fmt.Errorf("accept batch of %d messages: %w", len(batch.Messages), err)
 	}

@@ -38,7 +38,7 @@ func (s *Supervisor) open(ctx context.Context) (*session, error) {
 	ss := &session{s: s, cn: cn, log: s.log}
 	if err := ss.prepare(ctx); err != nil {
 		cn.close()
-		return nil, err
+		return nil, cn.wd.stallErr(err)
 	}
 	return ss, nil
 }

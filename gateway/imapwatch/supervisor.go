@@ -74,7 +74,7 @@ func (s *Supervisor) runSession(ctx context.Context) error {
 	}
 	defer ss.cn.close()
 	s.log.Info("watching mailbox", "idle", ss.idle, "keyword", ss.keyword, "last_uid", ss.lastUID)
-	return ss.watch(ctx)
+	return ss.cn.wd.stallErr(ss.watch(ctx))
 }
 
 // report logs and observes a failure and returns how long to wait.
@@ -116,7 +116,7 @@ func (s *Supervisor) SyncOnce(ctx context.Context) error {
 	}
 	defer ss.cn.close()
 	if err := ss.drain(ctx); err != nil {
-		return err
+		return ss.cn.wd.stallErr(err)
 	}
 	if err := ss.cn.c.Logout().Wait(); err != nil {
 		s.log.Debug("IMAP logout failed", "err", err)

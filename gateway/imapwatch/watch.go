@@ -24,19 +24,24 @@ func (ss *session) watch(ctx context.Context) error {
 }
 
 // idleOnce runs one IDLE until new mail, the restart interval (servers may
-// drop an IDLE after 30 minutes, RFC 2177), a lost connection or the end of
-// ctx. IDLE is ended with Close, then Wait, before any other command.
+// drop an IDLE after 30 minutes, RFC 2177), the NOOP interval, a lost
+// connection or the end of ctx. IDLE is ended with Close, then Wait, before
+// any other command. Nothing is awaited during IDLE, so a frozen server
+// goes unnoticed there: the NOOP every IdleNoop is what the watchdog times.
 func (ss *session) idleOnce(ctx context.Context) error {
 	cmd, err := ss.cn.c.Idle()
 	if err != nil {
 		return fmt.Errorf("start IDLE: %w", firstErr(ctx.Err(), err))
 	}
+	ss.cn.quiet()
 	ss.s.cfg.Observer.State(StateIdle)
-	t := time.NewTimer(ss.s.cfg.IdleRestart)
+	t := time.NewTimer(min(ss.s.cfg.IdleRestart, ss.s.cfg.IdleNoop))
 	defer t.Stop()
+	noop := false
 	select {
 	case <-ss.cn.events:
 	case <-t.C:
+		noop = true
 	case <-ctx.Done():
 	case <-ss.cn.c.Closed():
 	}
@@ -46,6 +51,11 @@ func (ss *session) idleOnce(ctx context.Context) error {
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("end IDLE: %w", firstErr(ctx.Err(), err))
 	}
+	if noop && ctx.Err() == nil {
+		if err := ss.cn.c.Noop().Wait(); err != nil {
+			return fmt.Errorf("NOOP after IDLE: %w", firstErr(ctx.Err(), err))
+		}
+	}
 	return ctx.Err()
 }
 
@@ -53,6 +63,7 @@ func (ss *session) idleOnce(ctx context.Context) error {
 // mail only in command responses do so before the next fetch.
 func (ss *session) poll(ctx context.Context) error {
 	ss.s.cfg.Observer.State(StatePolling)
+	ss.cn.quiet()
 	t := time.NewTimer(ss.s.cfg.PollInterval)
 	defer t.Stop()
 	select {

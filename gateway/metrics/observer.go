@@ -29,6 +29,9 @@ func (o mailboxObserver) Reconnect(err error) {
 	if errors.Is(err, imapwatch.ErrAuth) {
 		return
 	}
+	if errors.Is(err, imapwatch.ErrStalled) {
+		o.m.IMAPStall(o.account, o.mailbox)
+	}
 	o.m.Reconnect(o.account, o.mailbox, ReasonNetwork)
 }
 
