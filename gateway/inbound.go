@@ -37,6 +37,10 @@ type inbound struct {
 	// Unforwardable, when set, is why no copy can be composed of the
 	// message (a header compose refuses): it is held, never forwarded.
 	Unforwardable error
+	// Reencode, when set, is why only a resent copy with its parts
+	// re-encoded can carry the message (a bare CR, bare LF or NUL in a
+	// body part): in the other modes it is held.
+	Reencode error
 }
 
 // parseInbound reads a raw message leniently: every problem becomes a
@@ -51,6 +55,7 @@ func parseInbound(raw []byte) *inbound {
 	if errors.Is(err, compose.ErrMalformed) {
 		in.Unforwardable = err
 	}
+	in.checkWire(raw)
 	h := mail.Header{Header: message.Header{Header: headerFromFields(fields)}}
 	in.readHeader(h)
 	in.Facts.Fields = trustFields(fields)
@@ -59,6 +64,15 @@ func parseInbound(raw []byte) *inbound {
 	in.Fingerprint = fingerprint(in.MessageID, raw)
 	in.Fallback = fallbackFingerprint(in.MessageID, in.Date, in.Facts.From)
 	return in
+}
+
+// checkWire records what compose.CheckWire says of the message's bytes.
+func (in *inbound) checkWire(raw []byte) {
+	v := compose.CheckWire(raw)
+	if v.Unsendable != nil && in.Unforwardable == nil {
+		in.Unforwardable = v.Unsendable
+	}
+	in.Reencode = v.Reencode
 }
 
 func (in *inbound) warn(format string, args ...any) {

@@ -206,7 +206,23 @@ func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rul
 	if msg.Unforwardable != nil {
 		return heldByGateway(d, "too malformed to forward as it is: "+msg.Unforwardable.Error())
 	}
+	if mode := notResent(set, d); msg.Reencode != nil && mode != "" {
+		return heldByGateway(d, "cannot be forwarded in "+mode+" mode: "+msg.Reencode.Error()+
+			" (only resend mode re-encodes such parts)")
+	}
 	return d
+}
+
+// notResent names a mode other than resend that a copy of the decision
+// would be composed in, or returns "".
+func notResent(set *rules.Set, d rules.Decision) string {
+	for _, id := range d.Caucuses {
+		c, _ := set.Caucus(id)
+		if m := firstNonEmpty(d.Mode, c.Mode, set.Forwarding().Mode); m != "" && m != string(compose.Resend) {
+			return m
+		}
+	}
+	return ""
 }
 
 // heldByGateway holds a message the rules would forward; an approval

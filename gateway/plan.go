@@ -178,6 +178,7 @@ func specFor(set *rules.Set, d rules.Decision, c rules.Caucus, msg *inbound, acc
 	if stripped := set.StripTag(msg.Facts.Subject); stripped != msg.Facts.Subject {
 		spec.Subject = stripped
 	}
+	spec.Reencode = msg.Reencode != nil
 	if msg.MessageID == "" {
 		spec.MessageID = generatedMessageID(msg.Fingerprint, acct.Address)
 	}

@@ -72,9 +72,13 @@ func embedded(t testing.TB, raw []byte) []byte {
 
 // checkWellFormed asserts what every composed copy must satisfy: go-message
 // and net/mail both read its header, every header line ends in CRLF and
-// holds at most 998 bytes, and no field name is empty.
+// holds at most 998 bytes, no field name is empty, and no bare CR, bare LF
+// or NUL is anywhere in it.
 func checkWellFormed(t testing.TB, out []byte) {
 	t.Helper()
+	if what := stray(out); what != "" {
+		t.Fatalf("the composed message holds a %s, which must never reach SMTP DATA", what)
+	}
 	if _, err := mail.ReadMessage(bytes.NewReader(out)); err != nil {
 		t.Fatalf("net/mail cannot read the composed message: %v\n%s", err, head(out))
 	}

@@ -13,6 +13,13 @@
 // whether a From domain needs that rewrite; DKIMSigner signs the result
 // (RFC 6376).
 //
+// No copy carries a bare CR, bare LF or NUL into SMTP DATA (RFC 5321 2.3.8,
+// RFC 5322 2.3; the SMTP smuggling sequences of 2023 are made of them).
+// CheckWire says, at intake, whether a message's copies need its leaf
+// parts re-encoded (resend mode only, RFC 2045 6.4: multipart and message/*
+// parts cannot be, RFC 2046 5.2.1) or cannot be sent at all; Write refuses
+// any stray byte as it streams.
+//
 // Composition streams: memory is bounded by the size of the original header
 // block, whatever the size of the body. Mail from the real world is read
 // leniently; what cannot be composed safely is an error wrapping ErrMalformed,

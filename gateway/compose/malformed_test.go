@@ -13,8 +13,22 @@ import (
 // what the error must say; every other one must compose in every mode.
 var refused = map[string]string{
 	"unfoldable-header.eml": "without whitespace to fold at",
+	"nul-bytes.eml":         "NUL in the header",
+	"bare-cr-boundary.eml":  "bare CR in the message",
+	"smuggling-message.eml": "bare CR in the message",
 }
 
+// unsendable lists the corpus messages that no copy can carry, and what
+// CheckWire must say of them.
+var unsendable = map[string]string{
+	"nul-bytes.eml":         "NUL in the header",
+	"bare-cr-boundary.eml":  "bare CR in a multipart boundary line",
+	"smuggling-message.eml": "bare CR in a message/rfc822 part, which cannot be re-encoded",
+}
+
+// TestMalformed also checks what CheckWire promises the gateway: a message
+// it sends to re-encoding composes in resend mode with Reencode, and is
+// refused in the other modes; one it calls unsendable is refused by Write.
 func TestMalformed(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "malformed", "*.eml"))
 	if err != nil || len(files) < 10 {
@@ -24,8 +38,17 @@ func TestMalformed(t *testing.T) {
 		name := filepath.Base(file)
 		t.Run(strings.TrimSuffix(name, ".eml"), func(t *testing.T) {
 			in := readFile(t, file)
+			verdict := CheckWire(in)
+			checkVerdict(t, verdict, unsendable[name])
 			for _, spec := range malformedSpecs() {
-				out, err := composeMalformed(t, spec, in, refused[name])
+				wantErr := refused[name]
+				if verdict.Reencode != nil {
+					spec.Reencode = true
+					if spec.Mode != Resend {
+						wantErr = "bare"
+					}
+				}
+				out, err := composeMalformed(t, spec, in, wantErr)
 				if err != nil {
 					continue
 				}
@@ -38,6 +61,18 @@ func TestMalformed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkVerdict asserts that CheckWire calls unsendable exactly the corpus
+// messages listed so.
+func checkVerdict(t *testing.T, v WireVerdict, wantErr string) {
+	t.Helper()
+	switch {
+	case wantErr != "" && (!errors.Is(v.Unsendable, ErrBareBytes) || !strings.Contains(v.Unsendable.Error(), wantErr)):
+		t.Fatalf("CheckWire: unsendable %v, want an error saying %q", v.Unsendable, wantErr)
+	case wantErr == "" && errors.Is(v.Unsendable, ErrBareBytes):
+		t.Fatalf("CheckWire: unsendable %v, want none", v.Unsendable)
 	}
 }
 

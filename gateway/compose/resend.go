@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
@@ -10,17 +11,49 @@ import (
 // header: the list's fields first, then the original's fields less those a
 // list server replaces or removes.
 func writeResend(w io.Writer, s Spec, o original, body io.Reader) error {
+	if s.Reencode {
+		return writeReencoded(w, s, o, body)
+	}
 	var b headerBuf
-	writeListFields(&b, s)
-	subjectChanged := writeIdentity(&b, s, o)
+	writeResendHeader(&b, s, o, "")
+	b.Write(o.bodyHead)
+	return writeThenCopy(w, b.Bytes(), body)
+}
+
+// writeResendHeader writes the copy's header block; cte, when set, replaces
+// the original's Content-Transfer-Encoding.
+func writeResendHeader(b *headerBuf, s Spec, o original, cte string) {
+	writeListFields(b, s)
+	subjectChanged := writeIdentity(b, s, o)
 	for _, f := range o.fields {
-		if keepOnResend(s, f, subjectChanged) {
+		if keepOnResend(s, f, subjectChanged) && !(cte != "" && f.name == "Content-Transfer-Encoding") {
 			b.addRaw(f.raw)
 		}
 	}
+	if cte != "" {
+		if !o.has("Mime-Version") {
+			b.add("MIME-Version", "1.0")
+		}
+		b.add("Content-Transfer-Encoding", cte)
+	}
 	b.WriteString("\r\n")
-	b.Write(o.bodyHead)
-	return writeThenCopy(w, b.Bytes(), body)
+}
+
+// writeReencoded writes a resent copy whose leaf parts holding stray bytes
+// are re-encoded. The body is read whole: this is the rare message, and a
+// part's header must change before its body is seen to the end.
+func writeReencoded(w io.Writer, s Spec, o original, body io.Reader) error {
+	rest, err := io.ReadAll(body)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	r, err := reencodeBody(o, rest)
+	if err != nil {
+		return err
+	}
+	var b headerBuf
+	writeResendHeader(&b, s, o, r.cte)
+	return writeThenCopy(w, b.Bytes(), bytes.NewReader(r.body))
 }
 
 // writeIdentity writes the fields that say who the copy is from and what
@@ -59,7 +92,7 @@ func keepOnResend(s Spec, f field, subjectChanged bool) bool {
 		return false
 	case s.ReplyTo != "" && isReplyDirective(f.name):
 		return false
-	case (s.RewriteFrom || subjectChanged) && isSignature(f.name):
+	case (s.RewriteFrom || subjectChanged || s.Reencode) && isSignature(f.name):
 		return false
 	}
 	return true

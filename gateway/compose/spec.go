@@ -69,6 +69,10 @@ type Spec struct {
 	// Boundary is Encapsulate's MIME boundary; "" draws a random one.
 	// Fixing it at intake makes retries byte-identical.
 	Boundary string `json:"boundary,omitempty"`
+	// Reencode makes Resend re-encode the leaf parts that hold a bare CR,
+	// bare LF or NUL (see CheckWire), reading the body into memory to do
+	// so. Without it such a body is refused as it streams.
+	Reencode bool `json:"reencode,omitempty"`
 }
 
 func (s Spec) mode() Mode {
