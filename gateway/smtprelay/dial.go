@@ -50,6 +50,7 @@ func (r *Relay) open(ctx context.Context, s *session) (stage, error) {
 		return stageConnect, err
 	}
 	s.client = smtp.NewClient(conn)
+	s.wire = conn
 	s.client.CommandTimeout = r.cfg.CommandTimeout
 	s.client.SubmissionTimeout = r.cfg.DataTimeout
 	if err := s.client.Hello(r.cfg.Hostname); err != nil {

@@ -1,6 +1,7 @@
 package smtprelay
 
 import (
+	"bufio"
 	"net"
 	"time"
 
@@ -13,6 +14,8 @@ type session struct {
 	id     uint64
 	client *smtp.Client
 	conn   net.Conn // the TCP connection: closing it aborts any command
+	wire   net.Conn // what go-smtp speaks on (TLS above conn, or conn): DATA's content goes here
+	buf    *bufio.Writer
 	tls    bool
 
 	sent      int       // transactions begun on this connection

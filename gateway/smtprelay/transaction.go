@@ -1,6 +1,7 @@
 package smtprelay
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -116,29 +117,54 @@ func failRest(res Result, to []string, e *Error) Result {
 	return res
 }
 
-// data sends the body. When the body cannot be read to its end the
-// connection is dropped rather than the dot sent: a dot would deliver a
-// truncated message.
+// data sends the body. When the body cannot be read to its end, or holds
+// a bare CR, bare LF or NUL, the connection is dropped rather than the dot
+// sent: a dot would deliver a truncated message.
+//
+// The body is dot-stuffed here and written to the connection go-smtp
+// speaks on, between go-smtp's DATA (which has read the 354) and the
+// closing of its DataCommand (which writes the final dot and reads the
+// reply), so that go-smtp still owns the protocol and its reply parsing.
 func (r *Relay) data(s *session, body io.Reader) error {
 	w, err := s.client.Data()
 	if err != nil {
 		return fmt.Errorf("send DATA: %w", err)
 	}
-	src := &trackingReader{r: body}
-	dst := &deadlineWriter{w: w, conn: s.conn, timeout: r.cfg.CommandTimeout}
-	if _, err := io.Copy(dst, src); err != nil {
+	if err := r.stuff(s, body); err != nil {
 		s.broken = true
 		s.client.Close()
-		if src.err != nil {
-			return &Error{Kind: KindTemporary, Message: "read message body", err: src.err}
-		}
-		return fmt.Errorf("send message body: %w", err)
+		return err
 	}
 	if err := s.conn.SetWriteDeadline(deadline(r.cfg.CommandTimeout)); err != nil {
 		return fmt.Errorf("set deadline: %w", err)
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("end DATA: %w", err)
+	}
+	return nil
+}
+
+// stuff copies the body, dot-stuffed, to the connection.
+func (r *Relay) stuff(s *session, body io.Reader) error {
+	dst := &deadlineWriter{w: s.wire, conn: s.conn, timeout: r.cfg.CommandTimeout}
+	if s.buf == nil {
+		s.buf = bufio.NewWriterSize(dst, 32<<10)
+	} else {
+		s.buf.Reset(dst)
+	}
+	src := &trackingReader{r: body}
+	stuffer := newDotStuffer(s.buf)
+	_, err := io.Copy(stuffer, src)
+	if err == nil {
+		err = stuffer.finish()
+	}
+	switch {
+	case src.err != nil:
+		return &Error{Kind: KindTemporary, Message: "read message body", err: src.err}
+	case errors.Is(err, ErrBareBytes):
+		return &Error{Kind: KindPermanent, Message: "refused to send the message", err: err}
+	case err != nil:
+		return fmt.Errorf("send message body: %w", err)
 	}
 	return nil
 }
