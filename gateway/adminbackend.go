@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"caucusgate/gateway/admin"
+	"caucusgate/internal/msgtext"
 	"caucusgate/queue"
 	"caucusgate/rules/schedule"
 )
@@ -33,10 +35,79 @@ func (b *adminBackend) Held(ctx context.Context) ([]admin.Held, error) {
 	}
 	out := make([]admin.Held, 0, len(list))
 	for _, h := range list {
-		out = append(out, admin.Held{ID: h.ID, MessageID: h.MessageID, From: h.From, Subject: h.Subject,
-			Rule: h.Rule, Reason: h.Reason, HeldAt: h.HeldAt, Expires: h.ExpiresAt})
+		out = append(out, b.held(ctx, h, listPreviewChars))
 	}
 	return out, nil
+}
+
+// Previews on the front page are a few lines; a message's own page shows
+// what msgtext keeps by default.
+const listPreviewChars = 300
+
+// held is a held message as the pages show it, with a preview of up to
+// chars characters and the caucuses its decision chose.
+func (b *adminBackend) held(ctx context.Context, h queue.HeldInfo, chars int) admin.Held {
+	out := admin.Held{ID: h.ID, MessageID: h.MessageID, From: h.From, Subject: h.Subject,
+		Rule: h.Rule, Reason: h.Reason, HeldAt: h.HeldAt, Expires: h.ExpiresAt,
+		Preview: b.preview(ctx, h.MessageRef, chars)}
+	if m, err := b.store().GetMessage(ctx, h.MessageRef); err == nil {
+		d := adminDecision(m)
+		out.Caucuses = d.Caucuses
+		if tag := d.Trace.Tag; len(out.Caucuses) == 0 && tag != nil {
+			out.Caucuses = tag.Caucuses // held before routing: where its tag points
+		}
+	}
+	return out
+}
+
+// preview reads a stored message's text for a moderator. A message whose
+// original is gone (purged by retention) has none, and says so.
+func (b *adminBackend) preview(ctx context.Context, ref int64, chars int) admin.Preview {
+	raw, err := b.store().MessageRaw(ctx, ref)
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		return admin.Preview{Missing: "the original is no longer kept (raw retention)"}
+	case err != nil:
+		return admin.Preview{Missing: err.Error()}
+	}
+	return admin.NewPreview(msgtext.Extract(raw, &msgtext.Options{MaxText: chars}))
+}
+
+func (b *adminBackend) HeldMessage(ctx context.Context, id int64) (admin.Held, error) {
+	h, err := b.store().GetHeld(ctx, id)
+	if err != nil {
+		return admin.Held{}, err
+	}
+	return b.held(ctx, h, msgtext.DefaultMaxText), nil
+}
+
+func (b *adminBackend) HeldOriginal(ctx context.Context, id int64) ([]byte, error) {
+	h, err := b.store().GetHeld(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return b.store().MessageRaw(ctx, h.MessageRef)
+}
+
+func (b *adminBackend) HeldReply(ctx context.Context, id int64) (admin.HeldReply, error) {
+	it, err := b.store().GetPending(ctx, id)
+	if err != nil {
+		return admin.HeldReply{}, err
+	}
+	r, err := b.heldReply(ctx, map[int64]queue.MessageInfo{}, it)
+	if err != nil {
+		return admin.HeldReply{}, err
+	}
+	r.Preview = b.preview(ctx, it.MessageRef, msgtext.DefaultMaxText)
+	return r, nil
+}
+
+func (b *adminBackend) HeldReplyOriginal(ctx context.Context, id int64) ([]byte, error) {
+	it, err := b.store().GetPending(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return b.store().MessageRaw(ctx, it.MessageRef)
 }
 
 func (b *adminBackend) Approve(ctx context.Context, id int64, by string) error {
@@ -60,14 +131,24 @@ func (b *adminBackend) HeldReplies(ctx context.Context) ([]admin.HeldReply, erro
 	out := make([]admin.HeldReply, 0, len(items))
 	msgs := map[int64]queue.MessageInfo{} // a reply to several inviters is one message
 	for _, it := range items {
-		m, err := b.replyMessage(ctx, msgs, it.MessageRef)
+		r, err := b.heldReply(ctx, msgs, it)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, admin.HeldReply{ID: it.ID, Caucus: it.Caucus, To: it.Destination, Schedule: it.Schedule,
-			Received: it.CreatedAt, From: m.From, Subject: m.Subject})
+		r.Preview = b.preview(ctx, it.MessageRef, listPreviewChars)
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// heldReply is a held reply as the pages show it, without its preview.
+func (b *adminBackend) heldReply(ctx context.Context, msgs map[int64]queue.MessageInfo, it queue.PendingItem) (admin.HeldReply, error) {
+	m, err := b.replyMessage(ctx, msgs, it.MessageRef)
+	if err != nil {
+		return admin.HeldReply{}, err
+	}
+	return admin.HeldReply{ID: it.ID, Caucus: it.Caucus, To: it.Destination, Schedule: it.Schedule,
+		Received: it.CreatedAt, From: m.From, Subject: m.Subject}, nil
 }
 
 // replyMessage reads the stored message of a held reply, once per
@@ -110,8 +191,24 @@ func (b *adminBackend) Decision(ctx context.Context, id int64) (admin.Decision, 
 	if err != nil {
 		return admin.Decision{}, err
 	}
-	return adminDecision(m), nil
+	d := adminDecision(m)
+	ds, err := b.store().ListDeliveries(ctx, queue.DeliveryFilter{MessageRef: id, Limit: maxDecisionDeliveries})
+	if err != nil {
+		return admin.Decision{}, err
+	}
+	for _, dl := range slices.Backward(ds) { // oldest first, as they were made
+		if dl.Caucus == "" {
+			d.SentNotices = append(d.SentNotices, dl) // notices belong to no caucus
+		} else {
+			d.Deliveries = append(d.Deliveries, dl)
+		}
+	}
+	return d, nil
 }
+
+// maxDecisionDeliveries bounds a decision page: a roster of a thousand
+// members is a thousand rows, one query.
+const maxDecisionDeliveries = 5000
 
 // adminDecision is a stored message with its decision and trace read back.
 func adminDecision(m queue.MessageInfo) admin.Decision {

@@ -159,6 +159,35 @@ func (c *demoCommand) forwardPass(ctx context.Context, d *demo) error {
 		return err
 	}
 	c.report(d.decided.sorted(), d.world.Received(), summary)
+	return c.showHeld(ctx, d)
+}
+
+// showHeld prints what a moderator reads of each held message on the
+// admin page: its text (extracted from HTML when it has no plain text)
+// and its attachments.
+func (c *demoCommand) showHeld(ctx context.Context, d *demo) error {
+	g, err := d.gateway()
+	if err != nil {
+		return err
+	}
+	held, err := g.AdminBackend().Held(ctx)
+	if err != nil {
+		return err
+	}
+	for _, h := range held {
+		full, err := g.AdminBackend().HeldMessage(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "\nHeld for moderation, as the admin page previews it (/held/%d):\n", h.ID)
+		fmt.Fprintf(c.stdout, "  From: %s\n  Subject: %s\n", full.From, full.Subject)
+		for _, line := range strings.Split(full.Preview.Body, "\n") {
+			fmt.Fprintf(c.stdout, "  | %s\n", line)
+		}
+		for _, a := range full.Preview.Attachments {
+			fmt.Fprintf(c.stdout, "  attachment: %s (%s, %d bytes)\n", a.Name, a.Type, a.Size)
+		}
+	}
 	return nil
 }
 

@@ -18,6 +18,8 @@ func TestDemo(t *testing.T) {
 		"tag [caucus: gender, climat] from alice@bureau.example.org", // a member's tag
 		"ignored: the sender promo@marketing.example.com",            // an outsider's tag
 		"holds it for moderation",                                    // a held message
+		"| We propose a joint side event; the proposal is attached.", // its preview, text from its HTML
+		"attachment: proposal.pdf (application/pdf",
 		"never forwarded: X-Loop: bureau@example.org",                // our own mail coming back
 		"Delivered over SMTP (14 copies)",
 		"Relayed to the inviter events@itu.int", // a reply at the demo schedule

@@ -86,9 +86,12 @@ func TestE2EBrowserApprovesHeldMessage(t *testing.T) {
 	d.checkLoginRequired(t)
 
 	b := newBrowser(t, d.base)
+	b.preview(t, id)
 	b.approve(t, id, browserHeldSubject)
 
 	checkDeliveredOnce(t, stack, d)
+	b.decisionDeliveries(t, d.decisionID(t, browserHeldSubject))
+	b.phoneColumns(t)
 }
 
 // requireChromium fails (the suite is on: a missing browser is no skip)
@@ -387,6 +390,90 @@ func (b *browser) checkConfirmation(t *testing.T, ctx context.Context, status in
 	rows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#held-"+id), chromedp.AtLeast(0)))
 	if err != nil || len(rows) != 0 {
 		t.Errorf("after approval the page still lists held message %s (%d rows, %v)", id, len(rows), err)
+	}
+}
+
+// preview opens held message id's own page, as a moderator does before
+// deciding: it shows the sender, the message's text and a download of the
+// original.
+func (b *browser) preview(t *testing.T, id string) {
+	t.Helper()
+	ctx := b.step(t)
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+"/held/"+id))
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("open held message %s: %v (%v)", id, resp, err)
+	}
+	b.auth.checkChallenged(t)
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("preview"))); err != nil || !strings.Contains(got, "please consider our consultation") {
+		t.Errorf("held message %s previews %q (%v), want its text", id, got, err)
+	}
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dl.header"))); err != nil || !strings.Contains(got, "x@strangers.example") {
+		t.Errorf("held message %s shows header %q (%v), want its From", id, got, err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href$="message.eml"]').getAttribute('href')`))
+	if err != nil || href != "/held/"+id+"/message.eml" {
+		t.Errorf("held message %s offers the original at %q (%v)", id, href, err)
+	}
+}
+
+// decisionRow is one row of the decisions table, id decision-<ID>.
+var decisionRow = regexp.MustCompile(`(?s)<tr id="decision-(\d+)">(.*?)</tr>`)
+
+// decisionID finds on the decisions page the decision of the message
+// with subject.
+func (d *browserDaemon) decisionID(t *testing.T, subject string) string {
+	t.Helper()
+	_, _, body, err := d.get("/decisions", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range decisionRow.FindAllStringSubmatch(body, -1) {
+		if strings.Contains(html.UnescapeString(m[2]), subject) {
+			return m[1]
+		}
+	}
+	t.Fatalf("the decisions page lists no %q", subject)
+	return ""
+}
+
+// decisionDeliveries opens a decision's page and finds its delivery to
+// the caucus: recipient, state sent, one attempt, a time sent.
+func (b *browser) decisionDeliveries(t *testing.T, id string) {
+	t.Helper()
+	ctx := b.step(t)
+	if _, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+"/decisions/"+id)); err != nil {
+		t.Fatalf("open decision %s: %v", id, err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#deliveries + .scroll tbody tr')].map(r => r.innerText)`))
+	if err != nil {
+		t.Fatalf("read the deliveries of decision %s: %v", id, err)
+	}
+	for _, r := range rows {
+		if strings.Contains(r, browserCaucus) && strings.Contains(r, "sent") && strings.Contains(r, "UTC") {
+			return
+		}
+	}
+	t.Errorf("decision %s lists deliveries %q, want one sent to %s with its time", id, rows, browserCaucus)
+}
+
+// phoneColumns looks at the decisions table at a phone's width: each row
+// keeps its subject and decision in view.
+func (b *browser) phoneColumns(t *testing.T) {
+	t.Helper()
+	ctx := b.step(t)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(375, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+"/decisions")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`(() => {
+		const row = document.querySelector('#decisions tbody tr');
+		const seen = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; };
+		return [seen(row.querySelector('td.subject')), seen(row.querySelector('.decision'))];
+	})()`))
+	if err != nil || len(got) != 2 || !got[0] || !got[1] {
+		t.Errorf("at 375 px the decisions table shows subject, decision = %v (%v), want both in view", got, err)
 	}
 }
 

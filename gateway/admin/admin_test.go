@@ -48,7 +48,7 @@ func newHarness(t *testing.T, mod ...func(*Config)) *harness {
 	cfg := Config{
 		Backend: h.backend, Username: testUser, Password: testPass,
 		Metrics: metrics.Handler(reg), CSRFKey: testKey,
-		Now: func() time.Time { return h.now },
+		Now: func() time.Time { return h.now }, Location: time.UTC,
 	}
 	for _, f := range mod {
 		f(&cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"caucusgate/internal/msgtext"
 	"caucusgate/queue"
 	"caucusgate/rules"
 )
@@ -14,8 +15,14 @@ import (
 // and queue.ErrWrongState for an action the item's state does not allow,
 // approving a message already approved, say (409).
 type Backend interface {
-	// Held lists the messages held for moderation, oldest first.
+	// Held lists the messages held for moderation, oldest first, each
+	// with a short preview.
 	Held(ctx context.Context) ([]Held, error)
+	// HeldMessage is one held message with its full preview.
+	HeldMessage(ctx context.Context, id int64) (Held, error)
+	// HeldOriginal is a held message's original, byte for byte; an error
+	// wrapping queue.ErrNotFound when the store no longer keeps it.
+	HeldOriginal(ctx context.Context, id int64) ([]byte, error)
 	// Approve releases a held message; by is the admin login's user.
 	Approve(ctx context.Context, id int64, by string) error
 	// Reject drops a held message, with a reason for the sender's notice
@@ -26,6 +33,10 @@ type Backend interface {
 	// are relayed to an inviter (replies.review, or the circuit breaker),
 	// oldest first.
 	HeldReplies(ctx context.Context) ([]HeldReply, error)
+	// HeldReply is one held reply with its full preview, and
+	// HeldReplyOriginal its original.
+	HeldReply(ctx context.Context, id int64) (HeldReply, error)
+	HeldReplyOriginal(ctx context.Context, id int64) ([]byte, error)
 	// ReleaseReply lets a held reply go out at its schedule's next slot;
 	// by is the admin login's user.
 	ReleaseReply(ctx context.Context, id int64, by string) error
@@ -61,6 +72,27 @@ type Held struct {
 	Caucuses  []string // where it goes if approved, when the rules chose already
 	HeldAt    time.Time
 	Expires   time.Time // zero: never
+	Preview   Preview
+}
+
+// Preview is what a moderator reads of a message before deciding: its
+// header fields that matter, its text (never its HTML), its attachments.
+type Preview struct {
+	Header      []msgtext.Field
+	Body        string // the text: plain, or extracted from HTML (FromHTML)
+	FromHTML    bool
+	Truncated   bool
+	Attachments []msgtext.Attachment
+	Problems    []string
+	// Missing says why there is no preview ("the original was purged"),
+	// "" when there is one.
+	Missing string
+}
+
+// NewPreview is the preview of an extracted message.
+func NewPreview(t msgtext.Text) Preview {
+	return Preview{Header: t.Header, Body: t.Text, FromHTML: t.FromHTML, Truncated: t.Truncated,
+		Attachments: t.Attachments, Problems: t.Problems}
 }
 
 // HeldReply is a caucus's reply waiting for a reviewer before it is
@@ -75,6 +107,7 @@ type HeldReply struct {
 	// empty when the stored message could not be read.
 	From    string
 	Subject string
+	Preview Preview
 }
 
 // Decision is one message's decision as the store recorded it. The
@@ -89,6 +122,11 @@ type Decision struct {
 	From      string
 	Subject   string
 	rules.Decision
+	// Deliveries are the copies the decision made, and SentNotices the
+	// notices written about the message (to moderators, notify, the
+	// sender); both filled by Decision only.
+	Deliveries  []Delivery
+	SentNotices []Delivery
 }
 
 // Delivery is one delivery row, as `caucusgate queue list` shows it.

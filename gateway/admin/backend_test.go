@@ -34,6 +34,47 @@ type memBackend struct {
 	retried   []int64
 	cancelled []int64
 	limits    []int
+	originals map[string][]byte // "held/ID" or "reply/ID": the original
+}
+
+func (b *memBackend) HeldMessage(_ context.Context, id int64) (Held, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, h := range b.held {
+		if h.ID == id {
+			return h, b.failAll
+		}
+	}
+	return Held{}, fmt.Errorf("held message %d: %w", id, queue.ErrNotFound)
+}
+
+func (b *memBackend) HeldReply(_ context.Context, id int64) (HeldReply, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.replies {
+		if r.ID == id {
+			return r, b.failAll
+		}
+	}
+	return HeldReply{}, fmt.Errorf("held reply %d: %w", id, queue.ErrNotFound)
+}
+
+func (b *memBackend) original(key string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	raw, ok := b.originals[key]
+	if !ok {
+		return nil, fmt.Errorf("original of %s: %w", key, queue.ErrNotFound)
+	}
+	return raw, b.failAll
+}
+
+func (b *memBackend) HeldOriginal(_ context.Context, id int64) ([]byte, error) {
+	return b.original(fmt.Sprint("held/", id))
+}
+
+func (b *memBackend) HeldReplyOriginal(_ context.Context, id int64) ([]byte, error) {
+	return b.original(fmt.Sprint("reply/", id))
 }
 
 func (b *memBackend) Held(context.Context) ([]Held, error) {

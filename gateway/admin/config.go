@@ -24,6 +24,9 @@ type Config struct {
 	// Insecure says the admin allowed the login over plaintext off
 	// loopback; the pages then say so in a banner.
 	Insecure bool
+	// Location is the zone every time is shown in, named on each page
+	// (display_timezone); nil: the host's zone.
+	Location *time.Location
 	Logger   *slog.Logger     // nil: discard
 	Now      func() time.Time // nil: time.Now
 	// CSRFKey signs the forms' CSRF tokens, at least 32 bytes; nil: a
@@ -45,6 +48,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Location == nil {
+		c.Location = time.Local
 	}
 	if c.Now == nil {
 		c.Now = time.Now

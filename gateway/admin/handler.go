@@ -24,7 +24,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := parsePages()
+	p, err := parsePages(cfg.Location)
 	if err != nil {
 		return nil, fmt.Errorf("parse admin templates: %w", err)
 	}
@@ -58,6 +58,10 @@ func (s *server) routes() http.Handler {
 func (s *server) loginRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.heldPage)
+	mux.HandleFunc("GET /held/{id}", s.heldMessagePage)
+	mux.HandleFunc("GET /held/{id}/message.eml", s.heldOriginal)
+	mux.HandleFunc("GET /replies/{id}", s.heldReplyPage)
+	mux.HandleFunc("GET /replies/{id}/message.eml", s.heldReplyOriginal)
 	mux.HandleFunc("GET /decisions", s.decisionsPage)
 	mux.HandleFunc("GET /decisions/{id}", s.decisionPage)
 	mux.HandleFunc("GET /queue", s.queuePage)

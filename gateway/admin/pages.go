@@ -33,6 +33,32 @@ func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "held", s.newView(r, "held", "Held for moderation", d))
 }
 
+func (s *server) heldMessagePage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.cfg.Backend.HeldMessage(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, "show held message", err)
+		return
+	}
+	s.render(w, http.StatusOK, "heldmessage", s.newView(r, "held", "Held message "+strconv.FormatInt(id, 10), h))
+}
+
+func (s *server) heldReplyPage(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.cfg.Backend.HeldReply(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, "show held reply", err)
+		return
+	}
+	s.render(w, http.StatusOK, "heldreply", s.newView(r, "held", "Held reply "+strconv.FormatInt(id, 10), h))
+}
+
 func (s *server) decisionsPage(w http.ResponseWriter, r *http.Request) {
 	ds, err := s.cfg.Backend.Decisions(r.Context(), limit(r))
 	if err != nil {

@@ -21,12 +21,13 @@ func staticFS() fs.FS { return staticFiles }
 
 // pageNames are the pages, each templates/NAME.html defining "content"
 // inside the shared layout.
-var pageNames = [...]string{"held", "decisions", "decision", "queue", "schedules", "caucuses", "rules", "error"}
+var pageNames = [...]string{"held", "heldmessage", "heldreply", "decisions", "decision", "queue", "schedules", "caucuses", "rules", "error"}
 
 type pages map[string]*template.Template
 
-func parsePages() (pages, error) {
-	base, err := template.New("").Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/trace.html")
+func parsePages(loc *time.Location) (pages, error) {
+	base, err := template.New("").Funcs(templateFuncs(loc)).ParseFS(templateFiles, "templates/layout.html",
+		"templates/trace.html", "templates/preview.html")
 	if err != nil {
 		return nil, err
 	}
@@ -43,15 +44,45 @@ func parsePages() (pages, error) {
 	return p, nil
 }
 
-func templateFuncs() template.FuncMap {
-	return template.FuncMap{"when": formatTime, "since": since, "join": strings.Join}
+func templateFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"when":  func(t time.Time) string { return formatTime(t, loc) },
+		"zone":  func() string { return zoneName(loc) },
+		"since": since, "join": strings.Join, "size": formatSize,
+	}
 }
 
-func formatTime(t time.Time) string {
+// formatTime shows t in the page's zone, with the zone's abbreviation: one
+// zone per view, so that a row never mixes two.
+func formatTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "–"
 	}
-	return t.Format("2006-01-02 15:04 MST")
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// zoneName names loc for the pages' "Times in ..." line; the host's zone
+// has the name "Local", which says nothing, so its abbreviation stands in.
+func zoneName(loc *time.Location) string {
+	if loc.String() != "Local" {
+		return loc.String()
+	}
+	name, _ := time.Now().In(loc).Zone()
+	return name + " (the host's zone)"
+}
+
+// formatSize shows a byte count as a person reads it: "812 B", "2.0 KiB".
+func formatSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGT"[exp])
 }
 
 // since says how far t is from now, "3h05m ago" or "in 12m", for a reader
