@@ -3,41 +3,65 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"caucusgate/queue"
 	"caucusgate/rules"
 )
 
-// applyBreaker is the circuit breaker of forwarding.loop_limit: when mail
-// coming back about one forwarded invitation is relayed more than N times
-// in M minutes (two auto-responders answering each other through the
-// gateway, say), the next is held for review and the admins are told. The
-// count is the store's, plus this batch's own relays before each message.
+// applyBreaker is the circuit breaker of forwarding.loop_limit and the
+// daily cap of replies.daily_cap, both per thread (one invitation, one
+// caucus). When mail coming back about a thread is relayed more than N
+// times in M minutes (two auto-responders answering each other through
+// the gateway, say), the next is held for review and the admins are told.
+// Beyond the daily cap in 24 hours (an out-of-office ping-pong on a daily
+// schedule never trips a 60-minute window), the next is held too. The
+// counts are the store's, plus this batch's own relays before each message.
 func (in *intake) applyBreaker(ctx context.Context, set *rules.Set, msgs []queue.Incoming, ds []rules.Decision, raws [][]byte) error {
-	limit := set.Forwarding().LoopLimit
-	if limit.Relays <= 0 {
+	limit, daily := set.Forwarding().LoopLimit, set.Replies().DailyCap
+	if limit.Relays <= 0 && daily <= 0 {
 		return nil
 	}
-	counts := map[string]int{}
+	type count struct{ window, day int }
+	counts := map[string]*count{}
 	for i := range msgs {
 		thread := msgs[i].RelayThread
 		if thread == "" {
 			continue
 		}
-		if _, ok := counts[thread]; !ok {
-			n, err := in.store.CountRelays(ctx, thread, in.now().Add(-limit.Window))
-			if err != nil {
+		c, ok := counts[thread]
+		if !ok {
+			c = &count{}
+			var err error
+			if c.window, err = in.store.CountRelays(ctx, thread, in.now().Add(-limit.Window)); err != nil {
 				return fmt.Errorf("count relays: %w", err)
 			}
-			counts[thread] = n
+			if c.day, err = in.store.CountRelays(ctx, thread, in.now().Add(-24*time.Hour)); err != nil {
+				return fmt.Errorf("count relays: %w", err)
+			}
+			counts[thread] = c
 		}
-		if counts[thread] < limit.Relays {
-			counts[thread]++
-			continue
+		switch {
+		case limit.Relays > 0 && c.window >= limit.Relays:
+			in.trip(&msgs[i], &ds[i], limit, raws[i])
+		case daily > 0 && c.day >= daily:
+			capped(&msgs[i], &ds[i], daily)
+		default:
+			c.window++
+			c.day++
 		}
-		in.trip(&msgs[i], &ds[i], limit, raws[i])
 	}
 	return nil
+}
+
+// capped holds one reply's relay beyond the thread's daily cap.
+func capped(inc *queue.Incoming, d *rules.Decision, daily int) {
+	for j := range inc.Pending {
+		inc.Pending[j].Held = true
+	}
+	inc.RelayThread = ""
+	d.Reason = fmt.Sprintf("daily cap: %d replies of this caucus about this invitation were relayed in the last 24 hours (replies.daily_cap); this one is held for review", daily)
+	inc.Reason = d.Reason
 }
 
 // trip holds one reply's relay and writes the admins' alert.

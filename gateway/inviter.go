@@ -42,6 +42,9 @@ func (in *intake) inviterAnswer(ctx context.Context, set *rules.Set, d rules.Dec
 	if !slices.ContainsFunc(recipients, func(r string) bool { return strings.EqualFold(r, from) }) {
 		return handled{decision: holdAnswer(set, d, fmt.Sprintf("answer to a relayed reply from %s, who did not receive the relay: held for review", from))}, nil
 	}
+	if set.Replies().InviterAnswers == "hold" {
+		return handled{decision: holdAnswer(set, d, "the inviter's answer to the caucus is held for review (replies.inviter_answers: hold)")}, nil
+	}
 	return handled{decision: d}, nil
 }
 

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"strconv"
+	"strings"
 	"time"
 
 	"caucusgate/gateway/digest"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
+	"caucusgate/rules"
 )
 
 // relayBatch sends a batch of replies to its destination: one plain relay
@@ -43,7 +46,7 @@ func (s *scheduler) relayBatch(ctx context.Context, b queue.Batch) error {
 func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batch, string, error) {
 	set := s.rules.Current()
 	db := digest.Batch{To: b.Key.Destination, Schedule: b.Key.Schedule, Slot: b.Key.Slot, Date: s.now(),
-		StripQuotes: set.Replies().StripQuotes}
+		StripQuotes: set.Replies().StripQuotes, ShowMembers: set.Replies().ShowMembers}
 	threads := map[token.Thread]bool{}
 	for _, it := range b.Items {
 		reply, err := s.store.GetMessage(ctx, it.MessageRef)
@@ -55,15 +58,17 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 			return db, "", fmt.Errorf("read reply %d: %w", it.MessageRef, err)
 		}
 		c, _ := set.Caucus(it.Caucus)
+		account := s.accounts[reply.Account].Address
+		th := token.Thread{Invitation: it.InvitationRef, Caucus: it.Caucus}
 		db.Items = append(db.Items, digest.Item{Raw: raw, Caucus: it.Caucus, CaucusName: firstNonEmpty(c.Name, it.Caucus),
-			From: reply.From, Received: it.CreatedAt})
-		threads[token.Thread{Invitation: it.InvitationRef, Caucus: it.Caucus}] = true
+			From: answererOf(raw, reply.From), Received: it.CreatedAt, ReplyTo: s.answerAddress(account, th, set.Replies().TokenTTL)})
+		threads[th] = true
 		if db.Account == "" {
-			db.Account = s.accounts[reply.Account].Address
+			db.Account = account
 		}
 		if db.InvitationMessageID == "" && it.InvitationRef != 0 {
 			if inv, err := s.store.GetMessage(ctx, it.InvitationRef); err == nil {
-				db.InvitationMessageID, db.InvitationSubject = inv.MessageID, inv.Subject
+				db.InvitationMessageID, db.InvitationSubject = inv.MessageID, relaySubject(set, inv.Subject)
 			}
 		}
 	}
@@ -76,6 +81,36 @@ func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batc
 		return db, "", errors.New("relay replies: their account is no longer configured")
 	}
 	return db, db.Account, nil
+}
+
+// answererOf is a reply's From with its display name ("Amina Diallo
+// <amina@...>"): the store keeps the address alone.
+func answererOf(raw []byte, address string) string {
+	in := parseInbound(raw)
+	if in.Facts.FromName == "" {
+		return address
+	}
+	return (&mail.Address{Name: in.Facts.FromName, Address: firstNonEmpty(in.Facts.From, address)}).String()
+}
+
+// relaySubject is the invitation's subject as the inviter knows it: no
+// routing tag, no "Fwd:" a bureau member's forward added. The relay
+// prefixes "Re: ".
+func relaySubject(set *rules.Set, subject string) string {
+	s := strings.TrimSpace(set.StripTag(subject))
+	for {
+		lower := strings.ToLower(s)
+		cut := false
+		for _, prefix := range []string{"fwd:", "fw:", "tr:", "wg:", "rv:", "i:"} {
+			if strings.HasPrefix(lower, prefix) {
+				s, cut = strings.TrimSpace(s[len(prefix):]), true
+				break
+			}
+		}
+		if !cut {
+			return s
+		}
+	}
 }
 
 // answerAddress is the Reply-To of a relayed reply about one invitation

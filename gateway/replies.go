@@ -39,6 +39,9 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	if err != nil {
 		return handled{}, err
 	}
+	if slices.ContainsFunc(destinations, func(dest string) bool { return strings.EqualFold(dest, msg.Facts.From) }) {
+		return in.ownMailToCopy(set, d, msg, caucus), nil
+	}
 	sched, err := schedule.Parse(firstNonEmpty(set.ReplySchedule(caucus, invitation.Rules), schedule.Immediate))
 	if err != nil {
 		return handled{}, fmt.Errorf("reply schedule: %w", err)
@@ -52,7 +55,27 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	d.Action, d.Caucuses = rules.Reply, []string{caucus}
 	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
 		strings.Join(destinations, ", "), relayedWhen(sched, r.Review))
-	return handled{decision: d, pending: items, thread: threadOf(ref)}, nil
+	return handled{decision: d, pending: items, thread: threadOf(ref, caucus)}, nil
+}
+
+// ownMailToCopy handles mail to a copy's token from someone its replies
+// are relayed to (the inviter, who found the address in a relay, say):
+// it is never relayed back to its sender. It goes to the caucus only when
+// the sender is authenticated (require_auth), since every caucus member
+// holds that token and a From is forgeable; otherwise it is held.
+func (in *intake) ownMailToCopy(set *rules.Set, d rules.Decision, msg *inbound, caucus string) handled {
+	d.Action, d.Caucuses, d.ReplyToken = rules.Forward, []string{caucus}, ""
+	d.Reason = fmt.Sprintf("mail from %s to a copy's reply address, forwarded to caucus %s (never relayed back to its sender)", msg.Facts.From, caucus)
+	if set.Bureau().RequireAuth == "none" || set.Bureau().RequireAuth == "" {
+		return handled{decision: holdAnswer(set, d, fmt.Sprintf("mail from %s, who receives this caucus's replies, to a copy's reply address; without require_auth its From cannot be believed: held for review, never relayed back", msg.Facts.From))}
+	}
+	if ok, why := set.SenderAuthenticated(&msg.Facts); !ok {
+		return handled{decision: holdAnswer(set, d, fmt.Sprintf("mail from %s to a copy's reply address, not authenticated (%s): held for review, never relayed back", msg.Facts.From, why))}
+	}
+	if set.Replies().InviterAnswers == "hold" {
+		return handled{decision: holdAnswer(set, d, "the inviter's answer to the caucus is held for review (replies.inviter_answers: hold)")}
+	}
+	return handled{decision: d}
 }
 
 func relayedWhen(sched *schedule.Schedule, review bool) string {
@@ -66,8 +89,10 @@ func relayedWhen(sched *schedule.Schedule, review bool) string {
 }
 
 // threadOf names the thread of mail coming back about one forwarded
-// invitation, for the circuit breaker.
-func threadOf(invitationRef int64) string { return fmt.Sprintf("invitation:%d", invitationRef) }
+// invitation from one caucus, for the circuit breaker and the daily cap.
+func threadOf(invitationRef int64, caucus string) string {
+	return fmt.Sprintf("invitation:%d:%s", invitationRef, caucus)
+}
 
 // replyDestinations applies replies.relay_to: the inviter (the invitation's
 // Reply-To, else its From; for an invitation a bureau member forwarded with

@@ -15,6 +15,13 @@ type Caucus struct {
 	// ReplySchedule, when set, relays this caucus's replies on it rather
 	// than on replies.schedule.
 	ReplySchedule string
+	// ListID is the List-Id a list caucus's own list writes (RFC 2919),
+	// default the Mailman 3 and Sympa convention <LOCAL.DOMAIN> of its
+	// address; "" for a roster.
+	ListID string
+	// Responders are the caucus's focal points: their mail naming a copy's
+	// token anywhere in the thread is an answer, not discussion.
+	Responders []string
 }
 
 // Caucus returns the caucus with the given id.

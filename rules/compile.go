@@ -87,7 +87,12 @@ func (c *compiler) caucus(path, id string, fc fileCaucus) Caucus {
 		ID: id, Name: or(fc.Name, id), Address: strings.ToLower(fc.Address), Members: lowerAll(fc.Members), Tags: fc.Tags,
 		Moderators: lowerAll(fc.Moderators), Mode: or(fc.Mode, c.set.forwarding.Mode), SubjectPrefix: fc.SubjectPrefix,
 		Schedule: or(fc.Schedule, immediate), ReplySchedule: fc.ReplySchedule,
+		ListID: strings.ToLower(strings.Trim(strings.TrimSpace(fc.ListID), "<>")), Responders: lowerAll(fc.Responders),
 	}
+	if cc.ListID == "" && cc.Address != "" {
+		cc.ListID = strings.Replace(cc.Address, "@", ".", 1)
+	}
+	c.checkAddresses(path+".responders", fc.Responders)
 	c.checkMode(path+".mode", cc.Mode)
 	c.checkSchedule(path+".schedule", cc.Schedule)
 	c.checkSchedule(path+".reply_schedule", cc.ReplySchedule)

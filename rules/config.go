@@ -54,6 +54,15 @@ type Replies struct {
 	Digest      bool   // default true
 	Review      bool
 	TokenTTL    time.Duration // default 2160h
+	// InviterAnswers is what happens to the inviter's answer to a relayed
+	// reply: "forward" (default: to the caucus) or "hold" (for review).
+	InviterAnswers string
+	// ShowMembers is how relays and digests name a caucus member who
+	// answered: "name" (default), "name_and_address" or "none".
+	ShowMembers string
+	// DailyCap is how many replies one thread relays in 24 hours before
+	// the next is held (default 3; 0 for no cap).
+	DailyCap int
 }
 
 // Defaults of the rules file (CONTRACT.md, "Keys").
@@ -63,6 +72,7 @@ const (
 	defaultLoopRelays     = 5
 	defaultLoopWindow     = 60 * time.Minute
 	defaultTokenTTL       = 2160 * time.Hour
+	defaultDailyCap       = 3
 	immediate             = "immediate"
 )
 
@@ -187,6 +197,15 @@ func (c *compiler) compileReplies(fr fileReplies) {
 	}
 	if r.TokenTTL == 0 {
 		r.TokenTTL = defaultTokenTTL
+	}
+	r.InviterAnswers, r.ShowMembers, r.DailyCap = or(fr.InviterAnswers, "forward"), or(fr.ShowMembers, "name"), defaultDailyCap
+	if fr.DailyCap != nil {
+		r.DailyCap = *fr.DailyCap
+	}
+	c.oneOf("replies.inviter_answers", r.InviterAnswers, "forward", "hold")
+	c.oneOf("replies.show_members", r.ShowMembers, "name", "name_and_address", "none")
+	if r.DailyCap < 0 {
+		c.errorf("replies.daily_cap", "daily_cap must be 0 (no cap) or more")
 	}
 	if r.RelayTo != "sender" && r.RelayTo != "bureau" && !looksLikeAddress(r.RelayTo) {
 		c.errorf("replies.relay_to", "relay_to must be sender (the inviter), bureau (its members) or an address, not %q", r.RelayTo)

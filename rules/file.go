@@ -25,6 +25,8 @@ type fileCaucus struct {
 	SubjectPrefix string   `yaml:"subject_prefix"`
 	Schedule      string   `yaml:"schedule"`
 	ReplySchedule string   `yaml:"reply_schedule"`
+	ListID        string   `yaml:"list_id"`
+	Responders    []string `yaml:"responders"`
 }
 
 type fileBureau struct {
@@ -92,4 +94,8 @@ type fileReplies struct {
 	Digest      *bool         `yaml:"digest"`
 	Review      bool          `yaml:"review"`
 	TokenTTL    time.Duration `yaml:"token_ttl"`
+	// InviterAnswers, ShowMembers and DailyCap: see Replies.
+	InviterAnswers string `yaml:"inviter_answers"`
+	ShowMembers    string `yaml:"show_members"`
+	DailyCap       *int   `yaml:"daily_cap"`
 }

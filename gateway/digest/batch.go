@@ -17,6 +17,10 @@ type Item struct {
 	CaucusName string    // its display name, "Gender Caucus"
 	From       string    // who answered: the reply's From, "Name <address>"
 	Received   time.Time // when the gateway took it in
+	// ReplyTo is this reply's own answer token (the gateway's address
+	// naming its invitation and caucus): a digest that mixes invitations
+	// or caucuses gives each attached reply its own.
+	ReplyTo string
 }
 
 // Batch is what one schedule sends one destination at one slot.
@@ -50,6 +54,9 @@ type Batch struct {
 	// StripQuotes drops the quoted invitation from the text shown
 	// ([StripQuotes]); attached originals are kept whole.
 	StripQuotes bool
+	// ShowMembers is how members who answered are named: ShowName (also
+	// for ""), ShowNameAndAddress or ShowNone.
+	ShowMembers string
 }
 
 // ErrInvalidBatch is wrapped by the errors of a batch that cannot be

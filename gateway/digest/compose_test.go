@@ -157,7 +157,7 @@ func TestDigestParsesWithGoMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, _ := io.ReadAll(summary.Body)
-	for _, want := range []string{"Zoë Martín as speaker", "Benoît Durand <benoit@example.net> for the Education Caucus", "éducation envoie sa position"} {
+	for _, want := range []string{"Zoë Martín as speaker", "Benoît Durand for the Education Caucus", "éducation envoie sa position"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
@@ -173,9 +173,35 @@ func TestDigestParsesWithGoMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(p.Body)
-		if !bytes.Equal(body, crlf(b.Items[i].Raw)) {
-			t.Errorf("reply %d is not carried intact", i+1)
+		_, origBody, _ := bytes.Cut(crlf(b.Items[i].Raw), []byte("\r\n\r\n"))
+		head, gotBody, _ := bytes.Cut(body, []byte("\r\n\r\n"))
+		if !bytes.Equal(gotBody, origBody) {
+			t.Errorf("reply %d's body is not carried intact", i+1)
 		}
+		checkSafeFields(t, i, string(head), b.Items[i])
+	}
+	if strings.Contains(string(text), "benoit@example.net") || strings.Contains(string(text), "ana@example.org") {
+		t.Errorf("the summary shows a member's address under show_members: name:\n%s", text)
+	}
+}
+
+// checkSafeFields: an attached reply keeps only From (the gateway's, with
+// the member's name), Date, Subject, Message-ID, In-Reply-To, References
+// and Content-*; never its To, Cc or Delivered-To (a copy's reply address).
+func checkSafeFields(t *testing.T, i int, head string, it Item) {
+	t.Helper()
+	for _, line := range strings.Split(head, "\r\n") {
+		key, _, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+			continue
+		}
+		if !isSafe(key) && key != "From" && key != "Reply-To" {
+			t.Errorf("reply %d is attached with %s", i+1, line)
+		}
+	}
+	_, address := it.answerer()
+	if strings.Contains(head, address) {
+		t.Errorf("reply %d is attached with its member's address %s:\n%s", i+1, address, head)
 	}
 }
 
@@ -202,8 +228,19 @@ func TestRelayKeepsAttachment(t *testing.T) {
 	if err != nil || !found {
 		t.Errorf("the PDF did not arrive intact (walk error %v)", err)
 	}
+	if got := e.Header.Get("X-Original-From"); got != "" {
+		t.Errorf("X-Original-From = %q under show_members: name", got)
+	}
+	b.ShowMembers = ShowNameAndAddress
+	buf.Reset()
+	if err := WriteRelay(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	if e, err = message.Read(&buf); err != nil {
+		t.Fatal(err)
+	}
 	if got := e.Header.Get("X-Original-From"); got != "=?utf-8?q?Beno=C3=AEt_Durand?= <benoit@example.net>" {
-		t.Errorf("X-Original-From = %q", got)
+		t.Errorf("X-Original-From = %q under show_members: name_and_address", got)
 	}
 }
 

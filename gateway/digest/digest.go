@@ -29,7 +29,7 @@ func WriteDigest(w io.Writer, b Batch) error {
 		if replies[i], err = readReply(b.Items[i].Raw); err != nil {
 			return fmt.Errorf("write digest: item %d: %w", i+1, err)
 		}
-		raws[i] = crlf(b.Items[i].Raw)
+		raws[i] = b.safeReply(&b.Items[i], b.Items[i].Raw)
 	}
 	fields := append(b.header(a, caucusNames(b.Items), b.digestSubject()), field{"Content-Type",
 		`multipart/digest; boundary="` + boundary(b.messageID(), raws...) + `"`})
@@ -55,7 +55,7 @@ func (b *Batch) writeDigestBody(w io.Writer, h message.Header, replies []reply, 
 		return err
 	}
 	for i, raw := range raws {
-		desc := fmt.Sprintf("Reply from %s for the %s", b.Items[i].who(), b.Items[i].caucusName())
+		desc := fmt.Sprintf("Reply from %s for the %s", b.who(&b.Items[i]), b.Items[i].caucusName())
 		ph := ordered([]field{{"Content-Type", "message/rfc822"}, {"Content-Description", cleanText(desc)},
 			{"Content-Transfer-Encoding", transferEncoding(raw)}})
 		if err := writePart(mw, ph, raw); err != nil {
@@ -77,7 +77,7 @@ func (b *Batch) summary(replies []reply) string {
 	for i := range b.Items {
 		fmt.Fprintf(&s, "%d. %s\n", i+1, b.heading(i))
 	}
-	s.WriteString("\nEach reply follows in full, and is attached as it was sent.\n")
+	s.WriteString("\nEach reply follows in full, and is attached with its parts.\n")
 	if b.ReplyTo != "" {
 		fmt.Fprintf(&s, "Your answer to this message goes to the %s.\n", caucusNames(b.Items))
 	}
@@ -91,7 +91,7 @@ func (b *Batch) summary(replies []reply) string {
 // heading names one reply: who, for which caucus, when.
 func (b *Batch) heading(i int) string {
 	it := &b.Items[i]
-	h := fmt.Sprintf("%s for the %s", it.who(), it.caucusName())
+	h := fmt.Sprintf("%s for the %s", b.who(it), it.caucusName())
 	if !it.Received.IsZero() {
 		h += ", " + it.Received.Format("Mon, 2 Jan 2006 15:04 -0700")
 	}

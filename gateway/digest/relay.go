@@ -28,7 +28,11 @@ func WriteRelay(w io.Writer, b Batch) error {
 	if err != nil {
 		return fmt.Errorf("write relay: %w", err)
 	}
-	h := b.header(a, relayFromName(&it), b.relaySubject(&it, &r), field{"X-Original-From", originalFrom(it.From)})
+	var extra []field
+	if b.ShowMembers == ShowNameAndAddress {
+		extra = append(extra, field{"X-Original-From", originalFrom(it.From)})
+	}
+	h := b.header(a, b.fromName(&it), b.relaySubject(&it, &r), extra...)
 	body := []byte(b.relayText(&it, &r))
 	if err := writeRelayBody(w, h, body, r.shown(), b.messageID()); err != nil {
 		return fmt.Errorf("write relay: %w", err)
@@ -71,7 +75,7 @@ func (b *Batch) relaySubject(it *Item, r *reply) string {
 // and where an answer goes.
 func (b *Batch) relayText(it *Item, r *reply) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "%s answered for the %s:\n\n", it.who(), it.caucusName())
+	fmt.Fprintf(&s, "%s answered for the %s:\n\n", b.who(it), it.caucusName())
 	s.WriteString(b.shownText(r))
 	s.WriteString("\n-- \n")
 	if b.ReplyTo != "" {
