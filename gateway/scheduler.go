@@ -52,8 +52,8 @@ func (s *scheduler) pass(ctx context.Context) error {
 	}
 	var errs []error
 	for _, spec := range specs {
-		err := s.run(ctx, spec)
-		if s.metrics != nil {
+		ran, err := s.run(ctx, spec)
+		if s.metrics != nil && (ran || err != nil) {
 			s.metrics.ScheduleRun(spec, err)
 		}
 		errs = append(errs, err)
@@ -77,55 +77,56 @@ func (s *scheduler) specs(ctx context.Context) ([]string, error) {
 }
 
 // run sends a schedule's open batches (left by a crash or a temporary
-// failure), then batches and sends what is due at its latest slot.
-func (s *scheduler) run(ctx context.Context, spec string) error {
+// failure), then batches and sends what is due at its latest slot. ran
+// says whether a slot with items was run: most passes find none due.
+func (s *scheduler) run(ctx context.Context, spec string) (ran bool, err error) {
 	sched, err := schedule.Parse(spec)
 	if err != nil {
-		return fmt.Errorf("schedule %q: %w", spec, err)
+		return false, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	open, err := s.store.OpenBatches(ctx, spec)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, b := range open {
 		s.send(ctx, b)
 	}
 	last, _, err := s.store.LastRun(ctx, spec)
 	if err != nil {
-		return err
+		return false, err
 	}
 	slot, due := sched.CatchUp(last, s.now())
 	if !due {
-		return nil
+		return false, nil
 	}
 	return s.runSlot(ctx, sched, slot)
 }
 
-func (s *scheduler) runSlot(ctx context.Context, sched *schedule.Schedule, slot time.Time) error {
+func (s *scheduler) runSlot(ctx context.Context, sched *schedule.Schedule, slot time.Time) (ran bool, err error) {
 	spec := sched.String()
 	items, err := s.store.DuePending(ctx, spec, slot)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(items) > 0 {
 		claimed, err := s.store.ClaimSlot(ctx, spec, slot, s.instance)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !claimed {
-			return nil // another instance runs this slot
+			return false, nil // another instance runs this slot
 		}
 		s.log.Info("schedule slot", "schedule", spec, "slot", slot, "items", len(items))
 		for _, group := range queue.GroupByDestination(items) {
 			if err := s.batch(ctx, spec, slot, group); err != nil {
-				return err
+				return true, err
 			}
 		}
 	}
 	if sched.IsImmediate() && len(items) == 0 {
-		return nil // nothing to record every second
+		return false, nil // nothing to record every second
 	}
-	return s.store.SetLastRun(ctx, spec, slot)
+	return len(items) > 0, s.store.SetLastRun(ctx, spec, slot)
 }
 
 func (s *scheduler) batch(ctx context.Context, spec string, slot time.Time, group []queue.PendingItem) error {

@@ -82,7 +82,10 @@ rules:
 	})
 	_, _, metrics := get(t, base+"/metrics", "", "")
 	for _, want := range []string{`caucusgate_messages_decided_total{decision="forward"} 2`, `caucusgate_messages_decided_total{decision="hold"} 1`,
-		`caucusgate_messages_fetched_total{account="bureau",mailbox="INBOX"} 3`} {
+		`caucusgate_messages_fetched_total{account="bureau",mailbox="INBOX"} 3`,
+		// A good start is a good load, with the version in force, before any reload.
+		"caucusgate_rules_last_reload_success 1", `caucusgate_rules_info{version="`, `caucusgate_rules_reloads_total{result="ok"} 0`,
+		`caucusgate_build_info{goversion="go1.`, `caucusgate_imap_reconnects_total{account="bureau",mailbox="INBOX",reason="network"} 0`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -16,6 +16,7 @@ import (
 	"caucusgate/gateway/admin"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/unsubscribe"
+	"caucusgate/internal/buildinfo"
 	"caucusgate/queue"
 )
 
@@ -24,6 +25,8 @@ import (
 func newMetrics(store *queue.Store) (*metrics.Metrics, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
+	build := buildinfo.Read()
+	m.BuildInfo(build.Version, build.RevisionLabel(), build.GoVersion)
 	m.SetQueueStats(func(ctx context.Context) (int, time.Duration, error) {
 		st, err := store.QueueStats(ctx)
 		return st.Depth, st.OldestPending, err

@@ -69,6 +69,9 @@ func (c *runCommand) run(ctx context.Context, args []string) error {
 	}
 	defer public.stop()
 	reloader := &rulesReloader{path: d.cfg.rulesPath, holder: d.rules, log: log, now: time.Now, metrics: d.metrics}
+	if cfg.file.Notify != "" {
+		reloader.alert = d.gateway.AlertAdmins
+	}
 	if err := reloader.watch(ctx); err != nil {
 		log.Warn("rules file not watched; reload with SIGHUP", "file", d.cfg.rulesPath, "error", err)
 	}
@@ -100,7 +103,7 @@ func reloadOnSIGHUP(ctx context.Context, r *rulesReloader) (stop func()) {
 			case <-done:
 				return
 			case <-ch:
-				r.reload("SIGHUP")
+				r.reload(ctx, "SIGHUP")
 			}
 		}
 	}()

@@ -48,7 +48,9 @@ func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, er
 		return nil, err
 	}
 	if src, err := os.ReadFile(cfg.rulesPath); err == nil {
-		gcfg.Rules.Loaded(cfg.rules, cfg.rulesPath, rulesVersion(src), time.Now())
+		version, now := rulesVersion(src), time.Now()
+		gcfg.Rules.Loaded(cfg.rules, cfg.rulesPath, version, now)
+		m.RulesInForce(version, now)
 	}
 	return &daemon{cfg: cfg, log: log, store: store, storeKind: store.Dialect(), rules: gcfg.Rules, gateway: g,
 		metrics: m, registry: reg}, nil

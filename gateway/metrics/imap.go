@@ -94,3 +94,16 @@ func (m *Metrics) IMAPStall(account, mailbox string) {
 func (o mailboxObserver) AckBacklog(b imapwatch.AckBacklog) {
 	o.m.IMAPAckBacklog(o.account, o.mailbox, b)
 }
+
+// MailboxConfigured creates the series of account's mailbox at zero, from
+// the start: fetched, reconnects by reason, stalls, and an empty
+// acknowledgement backlog. A counter that first appears at 1 hides its
+// first increase from rate() and increase().
+func (m *Metrics) MailboxConfigured(account, mailbox string) {
+	m.fetched.WithLabelValues(account, mailbox)
+	m.faults.stalls.WithLabelValues(account, mailbox)
+	m.faults.ackBacklog.WithLabelValues(account, mailbox)
+	m.faults.ackSince.WithLabelValues(account, mailbox)
+	m.reconnects.WithLabelValues(account, mailbox, string(ReasonNetwork))
+	m.reconnects.WithLabelValues(account, mailbox, string(ReasonAuth))
+}

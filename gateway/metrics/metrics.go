@@ -19,7 +19,9 @@ type Metrics struct {
 	reloads    *prometheus.CounterVec
 	rulesOK    prometheus.Gauge
 	rulesInfo  *prometheus.GaugeVec
+	rulesAt    prometheus.Gauge
 	schedRuns  *prometheus.CounterVec
+	build      *prometheus.GaugeVec
 	queue      *queueCollector
 	faults     *imapFaults
 
@@ -43,13 +45,16 @@ func New(reg prometheus.Registerer) *Metrics {
 		reconnects: counterVec("imap_reconnects_total", "IMAP connections lost or refused, by reason: network or auth.", "account", "mailbox", "reason"),
 		reloads:    counterVec("rules_reloads_total", "Rule file loads, by result: ok or error (the last good rules stay in force).", "result"),
 		rulesOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "caucusgate_rules_last_reload_success",
-			Help: "1 when the last rule file load succeeded, 0 when it failed."}),
+			Help: "1 when the last attempt to load the rule file (the start, SIGHUP, a change of the file) succeeded, 0 when it failed."}),
 		rulesInfo: gaugeVec("rules_info", "The rules in force: 1, labelled with their version hash.", "version"),
-		schedRuns: counterVec("schedule_runs_total", "Scheduled relay runs, by schedule and result: ok or error.", "schedule", "result"),
+		rulesAt: prometheus.NewGauge(prometheus.GaugeOpts{Name: "caucusgate_rules_last_reload_timestamp_seconds",
+			Help: "Unix time of the last attempt to load the rule file, successful or not."}),
+		schedRuns: counterVec("schedule_runs_total", "Scheduled relay runs (slots run), by schedule and result: ok or error.", "schedule", "result"),
+		build:     gaugeVec("build_info", "The running binary: 1, labelled with its module version, VCS revision (-dirty when the tree was modified) and Go version.", "version", "revision", "goversion"),
 		queue:     newQueueCollector(),
 	}
 	reg.MustRegister(m.fetched, m.decided, m.deliveries, m.imapState, m.imapSynced,
-		m.reconnects, m.reloads, m.rulesOK, m.rulesInfo, m.schedRuns, m.queue)
+		m.reconnects, m.reloads, m.rulesOK, m.rulesInfo, m.rulesAt, m.schedRuns, m.build, m.queue)
 	m.faults = newIMAPFaults(reg)
 	m.initBoundedSeries()
 	return m

@@ -47,9 +47,13 @@ func exercise(m *Metrics) {
 	m.IMAPSynced("bureau", "INBOX", time.Date(2026, 11, 26, 12, 0, 0, 500e6, time.UTC))
 	m.Reconnect("bureau", "INBOX", ReasonNetwork)
 	m.Reconnect("bureau", "INBOX", ReasonAuth)
-	m.RulesReloaded("v1-3f2a", nil)
-	m.RulesReloaded("v2-9c41", nil)
-	m.RulesReloaded("", errors.New("rules.yaml:3:5: unknown key"))
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	m.BuildInfo("v1.2.3", "0123456789ab-dirty", "go1.26.0")
+	m.MailboxConfigured("bureau", "Invitations")
+	m.RulesInForce("v0-0000", at)
+	m.RulesReloaded("v1-3f2a", at, nil)
+	m.RulesReloaded("v2-9c41", at, nil)
+	m.RulesReloaded("", at.Add(time.Minute), errors.New("rules.yaml:3:5: unknown key"))
 	m.ScheduleRun("replies", nil)
 	m.ScheduleRun("replies", errors.New("relay down"))
 	m.SetQueueStats(func(context.Context) (int, time.Duration, error) { return 7, 90 * time.Second, nil })
@@ -90,8 +94,8 @@ func TestNamesAndLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) != 13 {
-		t.Errorf("gathered %d families, want 13", len(families))
+	if len(families) != 18 {
+		t.Errorf("gathered %d families, want 18", len(families))
 	}
 	for _, f := range families {
 		if !strings.HasPrefix(f.GetName(), "caucusgate_") {
@@ -174,14 +178,14 @@ func TestUnknownLabelValuesAreClamped(t *testing.T) {
 
 func TestRulesReloaded(t *testing.T) {
 	m, reg := newTest(t)
-	m.RulesReloaded("aaa", nil)
-	m.RulesReloaded("bbb", nil)
-	m.RulesReloaded("ccc", errors.New("bad"))
+	m.RulesReloaded("aaa", time.Now(), nil)
+	m.RulesReloaded("bbb", time.Now(), nil)
+	m.RulesReloaded("ccc", time.Now(), errors.New("bad"))
 	want := `
 # HELP caucusgate_rules_info The rules in force: 1, labelled with their version hash.
 # TYPE caucusgate_rules_info gauge
 caucusgate_rules_info{version="bbb"} 1
-# HELP caucusgate_rules_last_reload_success 1 when the last rule file load succeeded, 0 when it failed.
+# HELP caucusgate_rules_last_reload_success 1 when the last attempt to load the rule file (the start, SIGHUP, a change of the file) succeeded, 0 when it failed.
 # TYPE caucusgate_rules_last_reload_success gauge
 caucusgate_rules_last_reload_success 0
 # HELP caucusgate_rules_reloads_total Rule file loads, by result: ok or error (the last good rules stay in force).
@@ -193,6 +197,99 @@ caucusgate_rules_reloads_total{result="ok"} 2
 		"caucusgate_rules_info", "caucusgate_rules_last_reload_success", "caucusgate_rules_reloads_total")
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRulesAtStart: after a good start, before any reload, the last load
+// succeeded and the rules' info series names the version in force.
+func TestRulesAtStart(t *testing.T) {
+	m, reg := newTest(t)
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	m.RulesInForce("abc", at)
+	want := `
+# HELP caucusgate_rules_info The rules in force: 1, labelled with their version hash.
+# TYPE caucusgate_rules_info gauge
+caucusgate_rules_info{version="abc"} 1
+# HELP caucusgate_rules_last_reload_success 1 when the last attempt to load the rule file (the start, SIGHUP, a change of the file) succeeded, 0 when it failed.
+# TYPE caucusgate_rules_last_reload_success gauge
+caucusgate_rules_last_reload_success 1
+# HELP caucusgate_rules_last_reload_timestamp_seconds Unix time of the last attempt to load the rule file, successful or not.
+# TYPE caucusgate_rules_last_reload_timestamp_seconds gauge
+caucusgate_rules_last_reload_timestamp_seconds 1.7956944e+09
+# HELP caucusgate_rules_reloads_total Rule file loads, by result: ok or error (the last good rules stay in force).
+# TYPE caucusgate_rules_reloads_total counter
+caucusgate_rules_reloads_total{result="error"} 0
+caucusgate_rules_reloads_total{result="ok"} 0
+`
+	err := testutil.GatherAndCompare(reg, strings.NewReader(want), "caucusgate_rules_info", "caucusgate_rules_last_reload_success",
+		"caucusgate_rules_last_reload_timestamp_seconds", "caucusgate_rules_reloads_total")
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBuildInfo(t *testing.T) {
+	m, reg := newTest(t)
+	m.BuildInfo("v0.1.0", "abc-dirty", "go1.26.0")
+	m.BuildInfo("v0.1.1", "def", "go1.26.1") // one series, not two
+	want := `
+# HELP caucusgate_build_info The running binary: 1, labelled with its module version, VCS revision (-dirty when the tree was modified) and Go version.
+# TYPE caucusgate_build_info gauge
+caucusgate_build_info{goversion="go1.26.1",revision="def",version="v0.1.1"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "caucusgate_build_info"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestReconnectsExistFromTheStart: a configured mailbox's reconnect
+// counters are exported at 0 before the first reconnect.
+func TestReconnectsExistFromTheStart(t *testing.T) {
+	m, reg := newTest(t)
+	m.Mailbox("bureau", "INBOX")
+	want := `
+# HELP caucusgate_imap_reconnects_total IMAP connections lost or refused, by reason: network or auth.
+# TYPE caucusgate_imap_reconnects_total counter
+caucusgate_imap_reconnects_total{account="bureau",mailbox="INBOX",reason="auth"} 0
+caucusgate_imap_reconnects_total{account="bureau",mailbox="INBOX",reason="network"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "caucusgate_imap_reconnects_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestREADMEListsEverySeries: the README's metrics table names every
+// series the gateway exports, and nothing else.
+func TestREADMEListsEverySeries(t *testing.T) {
+	m, reg := newTest(t)
+	exercise(m)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `caucusgate_") {
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			name, _, _ = strings.Cut(name, "{")
+			documented[name] = true
+		}
+	}
+	exported := map[string]bool{}
+	for _, f := range families {
+		exported[f.GetName()] = true
+		if !documented[f.GetName()] {
+			t.Errorf("%s is exported but not in the README's metrics table", f.GetName())
+		}
+	}
+	for name := range documented {
+		if !exported[name] {
+			t.Errorf("the README lists %s, which is not exported", name)
+		}
 	}
 }
 
@@ -296,7 +393,7 @@ func TestConcurrent(t *testing.T) {
 			for i := range n {
 				m.MessageFetched("bureau", "INBOX")
 				m.IMAPState("bureau", "INBOX", imapStates[(w+i)%len(imapStates)])
-				m.RulesReloaded("v", nil)
+				m.RulesReloaded("v", time.Now(), nil)
 			}
 		})
 	}

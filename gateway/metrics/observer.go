@@ -8,8 +8,10 @@ import (
 )
 
 // Mailbox returns an imapwatch.Observer that records account's mailbox's
-// supervisor in the metrics: its state, its last sync, its reconnects.
+// supervisor in the metrics: its state, its last sync, its reconnects. The
+// mailbox's counters exist at zero from then on.
 func (m *Metrics) Mailbox(account, mailbox string) imapwatch.Observer {
+	m.MailboxConfigured(account, mailbox)
 	return mailboxObserver{m: m, account: account, mailbox: mailbox}
 }
 
