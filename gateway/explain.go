@@ -20,6 +20,7 @@ type Explanation struct {
 // use it.
 func Explain(set *rules.Set, acct Account, raw []byte) Explanation {
 	msg := parseInbound(raw)
+	authenticateForExplain(set, msg, raw)
 	d := decide(set, msg, acct, imapwatch.Message{Raw: raw, Size: int64(len(raw))})
 	return Explanation{
 		MessageID: msg.MessageID,

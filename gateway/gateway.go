@@ -219,7 +219,7 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
-			events: g.events, tokens: tokens, dmarc: g.dmarc, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
+			events: g.events, tokens: tokens, dmarc: g.dmarc, resolver: g.cfg.Resolver, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
 			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify}
 		sink.moderation.links = sink.links
 		for _, mailbox := range acct.Mailboxes {

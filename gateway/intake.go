@@ -26,6 +26,8 @@ type intake struct {
 	events  *events
 	tokens  *token.Keyring // signs and opens Reply-To and VERP tokens
 	dmarc   *compose.DMARC // nil: from_rewrite dmarc rewrites always
+	// resolver looks DKIM keys up under bureau.verify: local.
+	resolver compose.Resolver
 
 	moderation *Moderation
 	links      func(caucus, member string) (mailto, https string)
@@ -121,6 +123,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 	if m.Oversize {
 		msg.Facts.Size = m.Size
 	}
+	authenticate(ctx, in.resolver, in.dmarc, set, msg, m.Raw)
 	d := decide(set, msg, in.account, m)
 	h, err := in.handle(ctx, set, d, msg, m.Raw)
 	if err != nil {

@@ -24,7 +24,7 @@ func (c *compiler) authCond(path string, want bool) (cond, bool) {
 		c.errorf(path, "authenticated: needs bureau.require_auth (dkim or dmarc): without it no sender is verified")
 		return nil, false
 	}
-	return authCond{what: fmt.Sprintf("authenticated: %v", want)}, true
+	return authCond{what: fmt.Sprintf("authenticated: %v", want), want: want}, true
 }
 
 // checkFromAlone warns, when require_auth is set, about a rule that

@@ -29,7 +29,9 @@
 //     approval, and [Set.Resume] then runs the rules after the holding one.
 //  5. When caucuses were chosen, the action is forward to all of them,
 //     sorted, each once; a message above forwarding.max_message_size is held
-//     instead. Otherwise the action is none.
+//     instead, and so is one whose trusted result is dmarc=fail for a From
+//     domain publishing p=quarantine or p=reject, under
+//     forwarding.hold_dmarc_fail. Otherwise the action is none.
 //
 // Notices (a rejection, an unknown tag name, a held oversize message) go only
 // to an authorized bureau member, never to other senders: no backscatter to
@@ -44,7 +46,10 @@
 // matches when one of its values does. list_id: a glob over the List-Id's id.
 // attachment: a glob over attachment file names, or over media types when it
 // holds a slash (application/pdf, image/*). size: "> 5MiB", "<= 100KiB".
-// any, all: lists of condition blocks; not: one block.
+// authenticated: true or false, whether the sender is authenticated under
+// bureau.require_auth ([Set.SenderAuthenticated]); with require_auth set,
+// a rule that forwards on from: alone gets a warning, since anyone can
+// write any From. any, all: lists of condition blocks; not: one block.
 //
 // # Subject tags
 //
@@ -55,8 +60,12 @@
 // the colon is optional after keywords of four letters or more and required
 // after shorter ones ("[To be confirmed]" is no tag). Names are separated by
 // commas and/or blanks and matched against caucus ids and tags ignoring case
-// and accents. Authorization: the From is a bureau member and, with
-// bureau.require_auth (dkim or dmarc), an Authentication-Results header
-// (RFC 8601) whose authserv-id is in bureau.trusted_authserv says that method
-// passed for the From domain (DKIM relaxed alignment, RFC 7489).
+// and accents. Authorization: the From is a bureau member, the header has
+// one From, one Sender at most and one Subject, and, with
+// bureau.require_auth (dkim or dmarc), the bureau's own provider says that
+// method passed for the From domain: its topmost Authentication-Results
+// field (RFC 8601) of an authserv-id in bureau.trusted_authserv, or
+// caucusgate's own DKIM verification under bureau.verify: local. Package
+// trust reads them ([Set.Verdict]); DKIM alignment is by organizational
+// domain (RFC 7489 section 3.2).
 package rules

@@ -115,7 +115,7 @@ func (v Verdict) listDKIM() string {
 	}
 	var parts []string
 	for _, s := range v.Signatures {
-		parts = append(parts, s.Domain+" "+s.Result)
+		parts = append(parts, "dkim="+s.Result+" for "+or(s.Domain, "no domain"))
 	}
 	return ": " + strings.Join(parts, ", ")
 }
