@@ -49,14 +49,22 @@ func (d *deliverer) Deliver(ctx context.Context, job queue.Delivery, raw io.Read
 	if err == nil {
 		res, err = d.send(ctx, envelope, compose, raw)
 	}
+	var requeue []queue.NewDelivery
 	if err == nil && len(res.Rejected) > 0 {
-		d.partial(ctx, job, res)
+		requeue = d.partial(job, res)
 	}
 	d.logAttempt(job, err)
 	d.events.attempted(err)
 	err = classify(err)
 	if queue.IsPermanent(err) && spec.Forward != nil {
 		d.notifyFailure(ctx, job, spec.Forward.Account, err)
+	}
+	if err == nil && len(requeue) > 0 {
+		// The queue records this delivery as sent and the requeued one in
+		// one transaction: committing the new delivery first, as this did,
+		// resent to everyone after a crash in between, and lost the refused
+		// recipients when that write failed.
+		return &queue.PartiallyAccepted{Requeue: requeue}
 	}
 	return err
 }
@@ -91,9 +99,9 @@ func (d *deliverer) send(ctx context.Context, env smtprelay.Envelope, compose co
 // partial handles a transaction of several recipients (a roster without
 // VERP) that the relay accepted for some only. The accepted got their copy:
 // this delivery is done. The recipients refused for now go into a new
-// delivery of the same copy, retried on its own; those refused for good are
-// logged and the admins told.
-func (d *deliverer) partial(ctx context.Context, job queue.Delivery, res smtprelay.Result) {
+// delivery of the same copy, returned for the queue to record with this
+// one's success and retried on its own; those refused for good are logged.
+func (d *deliverer) partial(job queue.Delivery, res smtprelay.Result) []queue.NewDelivery {
 	var retry []string
 	for rcpt, e := range res.Rejected {
 		if smtprelay.Temporary(e) {
@@ -103,13 +111,10 @@ func (d *deliverer) partial(ctx context.Context, job queue.Delivery, res smtprel
 		d.log.Error("recipient refused", "delivery", job.ID, "message_id", job.MessageID, "caucus", job.Caucus, "recipient", rcpt, "error", e)
 	}
 	if len(retry) == 0 {
-		return
+		return nil
 	}
 	slices.Sort(retry)
-	next := queue.NewDelivery{Caucus: job.Caucus, EnvelopeFrom: job.EnvelopeFrom, Recipients: retry, Spec: job.Spec}
-	if _, err := d.store.AddDeliveries(ctx, job.MessageRef, []queue.NewDelivery{next}); err != nil {
-		d.log.Error("requeue refused recipients", "delivery", job.ID, "recipients", retry, "error", err)
-	}
+	return []queue.NewDelivery{{Caucus: job.Caucus, EnvelopeFrom: job.EnvelopeFrom, Recipients: retry, Spec: job.Spec}}
 }
 
 // composeFunc writes a delivery's message, reading the original from raw.

@@ -64,3 +64,25 @@ func retryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// PartiallyAccepted is what a Deliverer returns when the relay accepted
+// the message for some recipients and refused others for now. It is not a
+// failure: the delivery is recorded as sent and, in the same transaction,
+// Requeue is added as new deliveries of the same message, so that a crash
+// can neither resend to those who got it nor lose those who did not.
+type PartiallyAccepted struct {
+	Requeue []NewDelivery
+}
+
+func (p *PartiallyAccepted) Error() string {
+	return fmt.Sprintf("accepted for some recipients; %d deliveries requeued", len(p.Requeue))
+}
+
+// requeueOf returns the deliveries a partial acceptance asks for.
+func requeueOf(err error) ([]NewDelivery, bool) {
+	var p *PartiallyAccepted
+	if errors.As(err, &p) {
+		return p.Requeue, true
+	}
+	return nil, false
+}

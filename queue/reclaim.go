@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -133,10 +134,14 @@ func (s *Store) deadInstances(ctx context.Context) (map[string]bool, error) {
 	return dead, rows.Err()
 }
 
-// reclaim makes orphaned running jobs runnable again through River's own
-// rescue query. A job whose delivery shows one crashed attempt is due at
-// once; one that crashed repeatedly waits a backoff, so a message that
-// kills the process does not kill it in a hot loop.
+// reclaim takes orphaned running jobs away from the attempts that ran
+// them: each is finalized (cancelled) in River and its delivery, if still
+// pending, gets a new job, which becomes the only one allowed to attempt
+// it. Rescuing the same job instead would let the orphaned worker, if it
+// was only paused, complete or reschedule the job its successor is
+// running. A delivery that shows one crashed attempt is due at once; one
+// that crashed repeatedly waits a backoff, so a message that kills the
+// process does not kill it in a hot loop.
 func (s *Store) reclaim(ctx context.Context, orphan func(*rivertype.JobRow) bool) (int, error) {
 	var n int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -146,19 +151,29 @@ func (s *Store) reclaim(ctx context.Context, orphan func(*rivertype.JobRow) bool
 			return err
 		}
 		params := &riverdriver.JobRescueManyParams{StuckHorizon: time.Now().Add(time.Hour)}
+		var replace []replacement
 		for _, j := range jobs {
 			if j.Kind != deliveryKind || !orphan(j) {
 				continue
 			}
-			if err := s.addRescue(ctx, tx, params, j); err != nil {
+			r, err := s.addRescue(ctx, tx, params, j)
+			if err != nil {
 				return err
+			}
+			if r != nil {
+				replace = append(replace, *r)
 			}
 		}
 		if n = len(params.ID); n == 0 {
 			return nil
 		}
 		if _, err := exec.JobRescueMany(ctx, params); err != nil {
-			return fmt.Errorf("rescue jobs: %w", err)
+			return fmt.Errorf("finalize orphaned jobs: %w", err)
+		}
+		for _, r := range replace {
+			if err := s.replaceJobTx(ctx, tx, r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -190,50 +205,95 @@ func (s *Store) runningJobs(ctx context.Context, exec riverdriver.ExecutorTx) ([
 	}
 }
 
-func (s *Store) addRescue(ctx context.Context, tx *sql.Tx, p *riverdriver.JobRescueManyParams, j *rivertype.JobRow) error {
-	crashed, err := s.crashedAttempts(ctx, tx, j)
+// replacement is the job that takes over a reclaimed delivery.
+type replacement struct {
+	delivery int64
+	old      *rivertype.JobRow
+	state    rivertype.JobState // available, or retryable after repeated crashes
+	at       time.Time
+	errData  []byte
+}
+
+// addRescue finalizes orphaned job j and returns what replaces it, or nil
+// when its delivery is final or gone.
+func (s *Store) addRescue(ctx context.Context, tx *sql.Tx, p *riverdriver.JobRescueManyParams, j *rivertype.JobRow) (*replacement, error) {
+	deliveryID, crashed, pending, err := s.crashedAttempts(ctx, tx, j)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// River's clock, not ours: these times are compared by River's
 	// scheduler and fetcher with the database's time.
 	now := time.Now().UTC()
-	state, at := rivertype.JobStateAvailable, now
-	if crashed > 1 {
-		state, at = rivertype.JobStateRetryable, now.Add(s.retry.Delay(crashed-1))
-	}
 	errData, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(j.Attempt, 0),
 		Error: fmt.Sprintf("reclaimed after a crash (%d crashed attempts)", crashed)})
 	if err != nil {
-		return fmt.Errorf("encode rescue error: %w", err)
+		return nil, fmt.Errorf("encode rescue error: %w", err)
 	}
 	p.ID = append(p.ID, j.ID)
 	p.Error = append(p.Error, errData)
-	p.FinalizedAt = append(p.FinalizedAt, nil)
-	p.ScheduledAt = append(p.ScheduledAt, at)
-	p.State = append(p.State, string(state))
+	p.FinalizedAt = append(p.FinalizedAt, &now)
+	p.ScheduledAt = append(p.ScheduledAt, now)
+	p.State = append(p.State, string(rivertype.JobStateCancelled))
+	if !pending {
+		return nil, nil
+	}
+	r := &replacement{delivery: deliveryID, old: j, state: rivertype.JobStateAvailable, at: now, errData: errData}
+	if crashed > 1 {
+		r.state, r.at = rivertype.JobStateRetryable, now.Add(s.retry.Delay(crashed-1))
+	}
+	return r, nil
+}
+
+// replaceJobTx inserts the job that takes over a reclaimed delivery. It
+// carries on the orphaned job's attempt count and errors, so the retry
+// budget and `queue list` read as if the same job had been rescued.
+func (s *Store) replaceJobTx(ctx context.Context, tx *sql.Tx, r replacement) error {
+	res, err := s.client.InsertTx(ctx, tx, deliveryArgs{DeliveryID: r.delivery},
+		&river.InsertOpts{MaxAttempts: r.old.MaxAttempts, ScheduledAt: r.at})
+	if err != nil {
+		return fmt.Errorf("insert job replacing %d: %w", r.old.ID, err)
+	}
+	errs := make([][]byte, 0, len(r.old.Errors)+1)
+	for _, e := range r.old.Errors {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode error of job %d: %w", r.old.ID, err)
+		}
+		errs = append(errs, b)
+	}
+	errs = append(errs, r.errData)
+	if _, err := s.driver.UnwrapExecutor(tx).JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+		ID: res.Job.ID, AttemptDoUpdate: true, Attempt: max(r.old.Attempt, 0),
+		ErrorsDoUpdate: true, Errors: errs, StateDoUpdate: true, State: r.state}); err != nil {
+		return fmt.Errorf("carry attempts of job %d to job %d: %w", r.old.ID, res.Job.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE deliveries SET job_id = ? WHERE id = ?"), res.Job.ID, r.delivery); err != nil {
+		return fmt.Errorf("record job of delivery %d: %w", r.delivery, err)
+	}
 	return nil
 }
 
 // crashedAttempts counts the attempts of a job's delivery that started and
-// never finished. A delivery already final counts none: its job only needs
-// to run once more to complete.
-func (s *Store) crashedAttempts(ctx context.Context, tx *sql.Tx, j *rivertype.JobRow) (int, error) {
+// never finished, and says whether the delivery is still pending (only a
+// pending delivery needs a new job).
+func (s *Store) crashedAttempts(ctx context.Context, tx *sql.Tx, j *rivertype.JobRow) (id int64, crashed int, pending bool, err error) {
 	var args deliveryArgs
 	if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
-		return 0, nil // undecodable: the worker will fail it; rescue at once
+		return 0, 0, false, nil // undecodable: nothing to deliver
 	}
 	var started, finished int
 	var state string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT attempts_started, attempts_finished, state
-		FROM deliveries WHERE id = ?`), args.DeliveryID).Scan(&started, &finished, &state)
+	var current sql.NullInt64
+	err = tx.QueryRowContext(ctx, s.q(`SELECT attempts_started, attempts_finished, state, job_id
+		FROM deliveries WHERE id = ?`), args.DeliveryID).Scan(&started, &finished, &state, &current)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, nil
+		return args.DeliveryID, 0, false, nil
 	case err != nil:
-		return 0, fmt.Errorf("read attempts of delivery %d: %w", args.DeliveryID, err)
-	case state != string(StatePending):
-		return 0, nil
+		return 0, 0, false, fmt.Errorf("read attempts of delivery %d: %w", args.DeliveryID, err)
+	case state != string(StatePending) || current.Int64 != j.ID:
+		// Final, or already superseded (queue retry): nothing to replace.
+		return args.DeliveryID, 0, false, nil
 	}
-	return started - finished, nil
+	return args.DeliveryID, started - finished, true, nil
 }

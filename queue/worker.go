@@ -22,7 +22,7 @@ type deliveryWorker struct {
 
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	s := w.s
-	d, ok, err := s.startAttempt(ctx, job.Args.DeliveryID, job.ID, job.Attempt)
+	d, ok, err := s.startAttempt(ctx, job.Args.DeliveryID, job.ID)
 	if err != nil {
 		return err
 	}
@@ -60,20 +60,23 @@ func (s *Store) currentDeliverer() Deliverer {
 	return s.deliverer
 }
 
-// startAttempt records an attempt on a pending delivery and loads it, in
-// one committed transaction. ok is false when the delivery is final, or
-// when jobID is not the delivery's current job: a job RetryDelivery
-// replaced can come back (a completion lost in a crash) and must not send
-// a second copy.
-func (s *Store) startAttempt(ctx context.Context, id, jobID int64, attempt int) (Delivery, bool, error) {
+// startAttempt claims a pending delivery for one attempt and loads it, in
+// one committed statement: the record exists before the attempt is made.
+// The claim is a compare-and-set on the attempt number: the attempt gets
+// the number it raised attempts_started to, and owns the delivery while
+// that number is current (finishAttempt). ok is false when the delivery
+// is final, or when jobID is not the delivery's current job: a job that
+// RetryDelivery or a reclaim replaced can come back (a completion lost in
+// a crash, a paused instance waking up) and must not send a second copy.
+func (s *Store) startAttempt(ctx context.Context, id, jobID int64) (Delivery, bool, error) {
 	var d Delivery
 	var rcpts, spec string
 	err := s.db.QueryRowContext(ctx, s.q(`UPDATE deliveries
 		SET attempts_started = attempts_started + 1, last_attempt_at = ?
 		WHERE id = ? AND state = 'pending' AND job_id = ?
-		RETURNING id, message_ref, caucus, envelope_from, recipients, spec,
+		RETURNING id, message_ref, caucus, envelope_from, recipients, spec, attempts_started,
 			(SELECT message_id FROM messages WHERE messages.id = deliveries.message_ref)`),
-		s.micros(s.now()), id, jobID).Scan(&d.ID, &d.MessageRef, &d.Caucus, &d.EnvelopeFrom, &rcpts, &spec, &d.MessageID)
+		s.micros(s.now()), id, jobID).Scan(&d.ID, &d.MessageRef, &d.Caucus, &d.EnvelopeFrom, &rcpts, &spec, &d.Attempt, &d.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
 	}
@@ -86,7 +89,6 @@ func (s *Store) startAttempt(ctx context.Context, id, jobID int64, attempt int) 
 	if spec != "null" {
 		d.Spec = json.RawMessage(spec)
 	}
-	d.Attempt = attempt
 	return d, true, nil
 }
 
@@ -95,6 +97,10 @@ func (s *Store) finishAttempt(ctx context.Context, job *river.Job[deliveryArgs],
 	// The record must survive the job's context ending (shutdown) once the
 	// relay has answered: losing a "sent" means sending twice.
 	rctx := context.WithoutCancel(ctx)
+	requeue, partial := requeueOf(deliverErr)
+	if partial {
+		deliverErr = nil
+	}
 	state := StateSent
 	switch {
 	case deliverErr == nil:
@@ -103,9 +109,15 @@ func (s *Store) finishAttempt(ctx context.Context, job *river.Job[deliveryArgs],
 	default:
 		state = StatePending
 	}
-	if err := s.recordResult(rctx, d.ID, state, deliverErr); err != nil {
+	owner, err := s.recordResult(rctx, d, state, deliverErr, requeue)
+	if err != nil {
 		s.log.ErrorContext(rctx, "record delivery result", "delivery", d.ID, "state", state, "error", err)
 		return err
+	}
+	if !owner {
+		// Reclaimed while it ran: its job was replaced and cancelled, and
+		// whatever River is told about it changes nothing.
+		return nil
 	}
 	s.report(DeliveryOutcome{Delivery: d, State: state, Err: deliverErr, Duration: took})
 	switch {
@@ -122,7 +134,28 @@ func (s *Store) finishAttempt(ctx context.Context, job *river.Job[deliveryArgs],
 	return deliverErr
 }
 
-func (s *Store) recordResult(ctx context.Context, id int64, state DeliveryState, deliverErr error) error {
+// recordResult records an attempt's result, with the deliveries a partial
+// acceptance requeues, if the attempt still owns the delivery: no later
+// attempt started since (compare-and-set on the attempt number). owner is
+// false for an attempt that was reclaimed while it ran; its result is then
+// recordStale's to weigh. A write that fails is tried again a few times:
+// a lost "sent" means sending twice.
+func (s *Store) recordResult(ctx context.Context, d Delivery, state DeliveryState, deliverErr error, requeue []NewDelivery) (owner bool, err error) {
+	for wait := 100 * time.Millisecond; ; wait *= 4 {
+		owner, err = s.recordOwned(ctx, d, state, deliverErr, requeue)
+		if err == nil || wait > 2*time.Second {
+			break
+		}
+		s.log.WarnContext(ctx, "record delivery result, retrying", "delivery", d.ID, "error", err)
+		time.Sleep(wait)
+	}
+	if err != nil || owner {
+		return owner, err
+	}
+	return false, s.recordStale(ctx, d, state)
+}
+
+func (s *Store) recordOwned(ctx context.Context, d Delivery, state DeliveryState, deliverErr error, requeue []NewDelivery) (owner bool, err error) {
 	var msg string
 	var sentAt sql.NullInt64
 	if deliverErr != nil {
@@ -131,15 +164,61 @@ func (s *Store) recordResult(ctx context.Context, id int64, state DeliveryState,
 	if state == StateSent {
 		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
 	}
-	// A delivery cancelled while its attempt ran keeps "cancelled" unless
-	// the relay accepted it: then "sent" is the truth.
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE deliveries SET state = CASE
-			WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
-		attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
-		WHERE id = ?`), string(state), string(state), msg, sentAt, id)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var started int
+		var current string
+		if err := tx.QueryRowContext(ctx, s.q("SELECT attempts_started, state FROM deliveries WHERE id = ?"),
+			d.ID).Scan(&started, &current); err != nil {
+			return err
+		}
+		if owner = started == d.Attempt; !owner || (state == StateSent && current == string(StateSent)) {
+			return nil // reclaimed; or recorded already, by a commit whose answer was lost
+		}
+		// A delivery cancelled while its attempt ran keeps "cancelled"
+		// unless the relay accepted it: then "sent" is the truth.
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET state = CASE
+				WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
+			attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
+			WHERE id = ? AND attempts_started = ?`), string(state), string(state), msg, sentAt, d.ID, d.Attempt)
+		if err != nil {
+			return err
+		}
+		// The compare-and-set decides, not the read above: under READ
+		// COMMITTED a retry may have started in between.
+		if owner, err = affected(res); err != nil || !owner || len(requeue) == 0 {
+			return nil
+		}
+		ids, err := s.insertDeliveries(ctx, tx, d.MessageRef, requeue)
+		if err != nil {
+			return err
+		}
+		return s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, requeue))
+	})
 	if err != nil {
-		return fmt.Errorf("record result of delivery %d: %w", id, err)
+		return false, fmt.Errorf("record result of delivery %d: %w", d.ID, err)
 	}
+	return owner, nil
+}
+
+// recordStale weighs the result of an attempt that lost the delivery to a
+// later one. Only an acceptance matters: the relay has the message. If no
+// retry has started yet (a reclaim only scheduled one), recordResult's
+// compare-and-set succeeded and this is not reached; here a retry started,
+// so the acceptance is a counted duplicate. The delivery is recorded as
+// sent all the same, so that no further retry follows, and a failure of
+// the retry in flight does not turn it into "failed".
+func (s *Store) recordStale(ctx context.Context, d Delivery, state DeliveryState) error {
+	if state != StateSent {
+		s.log.InfoContext(ctx, "result of a reclaimed attempt ignored", "delivery", d.ID, "attempt", d.Attempt, "state", state)
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE deliveries SET state = 'sent',
+		duplicates = duplicates + 1, sent_at = COALESCE(sent_at, ?) WHERE id = ?`), s.micros(s.now()), d.ID)
+	if err != nil {
+		return fmt.Errorf("record late acceptance of delivery %d: %w", d.ID, err)
+	}
+	s.log.WarnContext(ctx, "relay accepted a reclaimed attempt after its retry started: counted as a duplicate",
+		"delivery", d.ID, "attempt", d.Attempt)
 	return nil
 }
 
