@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"time"
 )
 
 type userKey struct{}
@@ -17,15 +18,23 @@ const challenge = `Basic realm="caucusgate"`
 // credentials, with the user name in their context.
 func (s *server) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := clientOf(r)
+		if wait := s.logins.retryAfter(client); wait > 0 {
+			s.log.Warn("admin login refused: too many failures", "remote", client, "path", r.URL.Path, "retry_after", wait.Round(time.Second).String())
+			tooMany(w, wait)
+			return
+		}
 		user, pass, ok := r.BasicAuth()
 		if !ok || !s.credentialsMatch(user, pass) {
 			if ok {
-				s.log.Warn("admin login refused", "remote", r.RemoteAddr, "path", r.URL.Path)
+				n := s.logins.fail(client)
+				s.log.Warn("admin login refused", "remote", client, "path", r.URL.Path, "failures", n)
 			}
 			w.Header().Set("WWW-Authenticate", challenge)
 			http.Error(w, "login required", http.StatusUnauthorized)
 			return
 		}
+		s.logins.succeed(client)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
 	})
 }

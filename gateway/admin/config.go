@@ -24,6 +24,9 @@ type Config struct {
 	// Insecure says the admin allowed the login over plaintext off
 	// loopback; the pages then say so in a banner.
 	Insecure bool
+	// MaxLoginFailures is how many failed logins a client may make within
+	// 15 minutes before it is refused with 429; 0: 5.
+	MaxLoginFailures int
 	// Location is the zone every time is shown in, named on each page
 	// (display_timezone); nil: the host's zone.
 	Location *time.Location
@@ -48,6 +51,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxLoginFailures <= 0 {
+		c.MaxLoginFailures = defaultMaxFailures
 	}
 	if c.Location == nil {
 		c.Location = time.Local

@@ -15,6 +15,7 @@ type server struct {
 	pages    pages
 	userHash [sha256.Size]byte
 	passHash [sha256.Size]byte
+	logins   *loginLimiter
 }
 
 // NewHandler returns the admin handler: /healthz, /readyz and /metrics
@@ -35,6 +36,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		pages:    p,
 		userHash: sha256.Sum256([]byte(cfg.Username)),
 		passHash: sha256.Sum256([]byte(cfg.Password)),
+		logins:   newLoginLimiter(cfg.Now, cfg.MaxLoginFailures),
 	}
 	return s.secureHeaders(s.routes()), nil
 }
