@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/token"
@@ -28,16 +29,39 @@ func (in *intake) bounces(ctx context.Context, msg *inbound, raw []byte) ([]queu
 	var out []queue.Bounce
 	for _, r := range report.Recipients {
 		class, counted := bounceClass(r.Class)
-		if !counted {
+		member, ok := chargedMember(delivery, r.Address)
+		if !counted || !ok {
 			continue
 		}
 		out = append(out, queue.Bounce{
-			DeliveryID: delivery.ID, Member: strings.ToLower(r.Address), Caucus: delivery.Caucus,
+			DeliveryID: delivery.ID, Member: member, Caucus: delivery.Caucus,
 			Class: class, Status: statusString(r.Status), Diagnostic: r.Diagnostic, At: in.now(),
 		})
 	}
 	return out, nil
 }
+
+// chargedMember is whom a report's recipient is charged to: the member of
+// the delivery the VERP token names, never merely the address the report
+// names (anyone can write a report naming anyone; a member's forwarding
+// address names someone else). A delivery to several recipients (VERP
+// off, or a list) is charged only for an address it was sent to.
+func chargedMember(d *queue.DeliveryInfo, reported string) (string, bool) {
+	if len(d.Recipients) == 1 {
+		return strings.ToLower(d.Recipients[0]), true
+	}
+	for _, rcpt := range d.Recipients {
+		if strings.EqualFold(rcpt, reported) {
+			return strings.ToLower(rcpt), true
+		}
+	}
+	return "", false
+}
+
+// bounceTokenGrace is how long after its token expired a report is still
+// matched: a relay retrying a deferred copy for days reports late. Past
+// it, a report is no one's (a replayed or forged one, most likely).
+const bounceTokenGrace = 7 * 24 * time.Hour
 
 // bouncedDelivery finds the delivery a report is about by its VERP token.
 func (in *intake) bouncedDelivery(ctx context.Context, report *bounce.Report, msg *inbound) (*queue.DeliveryInfo, error) {
@@ -45,6 +69,9 @@ func (in *intake) bouncedDelivery(ctx context.Context, report *bounce.Report, ms
 		t, err := in.tokens.OpenKind(tok, token.Bounce, in.now())
 		if err != nil && !errors.Is(err, token.ErrExpired) {
 			continue // not ours, or another kind of token
+		}
+		if err != nil && !in.now().Before(t.Expires.Add(bounceTokenGrace)) {
+			continue // expired beyond the grace period
 		}
 		d, err := in.store.DeliveryByID(ctx, t.ID)
 		if errors.Is(err, queue.ErrNotFound) {
