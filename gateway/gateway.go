@@ -302,7 +302,7 @@ func (g *Gateway) Keyring(ctx context.Context) (*token.Keyring, error) { return 
 
 // unsubscribeLinks makes a roster member's List-Unsubscribe URIs.
 func (g *Gateway) unsubscribeLinks(tokens *token.Keyring, acct Account) func(caucus, member string) (string, string) {
-	cfg := unsubscribe.Config{Keyring: tokens, PublicURL: g.cfg.PublicURL}
+	cfg := unsubscribe.Config{Keyring: tokens, PublicURL: g.cfg.PublicURL, Now: g.cfg.Now}
 	return func(caucus, member string) (string, string) {
 		return unsubscribe.Links(cfg, caucus, member, acct.Address)
 	}

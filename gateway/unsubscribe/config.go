@@ -28,11 +28,32 @@ type Config struct {
 	// CaucusName names a caucus id for the page people see; nil, or false
 	// for an id no longer in the rules: the id itself.
 	CaucusName func(id string) (string, bool)
+	// TokenTTL is how long a link works after the copy carrying it was
+	// sent; 0: DefaultTokenTTL.
+	TokenTTL time.Duration
 	// Now is the clock for token expiry and the unsubscription's time;
 	// nil: time.Now.
 	Now func() time.Time
 	// Logger logs unsubscriptions and store failures; nil: discard.
 	Logger *slog.Logger
+}
+
+// DefaultTokenTTL is how long an unsubscribe link works: a year, long
+// enough for anyone filing old mail, short enough that a leaked link
+// does not act forever.
+const DefaultTokenTTL = 365 * 24 * time.Hour
+
+// expiry is when a link sealed now stops working.
+func (c Config) expiry() time.Time {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	ttl := c.TokenTTL
+	if ttl <= 0 {
+		ttl = DefaultTokenTTL
+	}
+	return now().Add(ttl)
 }
 
 // withDefaults fills the optional fields. A missing Keyring or Store is a

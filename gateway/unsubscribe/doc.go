@@ -9,8 +9,9 @@
 // opens the link gets a page with an Unsubscribe button that makes the same
 // POST. A GET never unsubscribes, because link scanners fetch every URL in
 // a message. The token is the only credential: it is signed (package
-// token, kind Unsubscribe), never expires (RFC 8058 wants links in old mail
-// to keep working), and anything that does not open is a 404 that does not
+// token, kind Unsubscribe), and expires a year after the copy was sent
+// (Config.TokenTTL): old mail keeps working links, as RFC 8058 wants, but a
+// leaked link does not act forever. Anything that does not open is a 404 that does not
 // say why, so the endpoint is no oracle.
 //
 // The unsubscription goes to a Store (queue.Store in the daemon), which

@@ -426,3 +426,29 @@ func fetch(t *testing.T, client *http.Client, method, link, body string) string 
 	}
 	return string(b)
 }
+
+// TestLinkExpires: a link works for a year (DefaultTokenTTL) and not
+// after; TokenTTL shortens it.
+func TestLinkExpires(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ttl   time.Duration
+		after time.Duration
+		want  int
+	}{
+		{0, 364 * 24 * time.Hour, http.StatusOK},
+		{0, 367 * 24 * time.Hour, http.StatusNotFound},
+		{30 * 24 * time.Hour, 29 * 24 * time.Hour, http.StatusOK},
+		{30 * 24 * time.Hour, 32 * 24 * time.Hour, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		cfg := testConfig(t, newMemStore())
+		cfg.TokenTTL = tt.ttl
+		_, link := Links(cfg, "gender", "ana@example.org", "bureau@example.org")
+		later := now.Add(tt.after)
+		cfg.Now = func() time.Time { return later }
+		if w := postOneClick(NewHandler(cfg), "/u/"+tokenOf(t, link)); w.Code != tt.want {
+			t.Errorf("TTL %v, used %v later: status %d, want %d", tt.ttl, tt.after, w.Code, tt.want)
+		}
+	}
+}

@@ -15,7 +15,7 @@ const maxLinkLen = 900
 // member of roster caucus receives through account, the gateway's address:
 // mailto:ACCOUNT?subject=unsubscribe%20CAUCUS (RFC 6068), and, when
 // cfg.PublicURL is set, cfg.PublicURL + "u/" + a token that opens to caucus
-// and member and never expires. Either is empty when it cannot be made: no
+// and member until cfg.TokenTTL (a year by default) has passed. Either is empty when it cannot be made: no
 // account; no PublicURL or Keyring, an empty caucus or member, one holding
 // a NUL byte, or a link longer than 900 octets. The caller writes
 // List-Unsubscribe-Post (RFC 8058) only when https is non-empty and its
@@ -38,7 +38,7 @@ func httpsLink(cfg Config, caucus, member string) string {
 	if !ok || cfg.PublicURL == nil || cfg.Keyring == nil {
 		return ""
 	}
-	tok := cfg.Keyring.Seal(token.Token{Kind: token.Unsubscribe, Extra: extra})
+	tok := cfg.Keyring.Seal(token.Token{Kind: token.Unsubscribe, Extra: extra, Expires: cfg.expiry()})
 	link := cfg.PublicURL.JoinPath("u", tok).String()
 	if len(link) > maxLinkLen {
 		return ""

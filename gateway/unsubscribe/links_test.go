@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"caucusgate/gateway/token"
 )
@@ -80,16 +81,17 @@ func TestHTTPSLinkRoundTrip(t *testing.T) {
 		if strings.Trim(tok, "abcdefghijklmnopqrstuvwxyz234567") != "" {
 			t.Errorf("token %q needs escaping in a URL", tok)
 		}
-		got, err := cfg.Keyring.OpenKind(tok, token.Unsubscribe, now.AddDate(30, 0, 0))
+		got, err := cfg.Keyring.OpenKind(tok, token.Unsubscribe, now.Add(DefaultTokenTTL-time.Hour))
 		if err != nil {
-			t.Fatalf("open %q thirty years on: %v", tok, err)
+			t.Fatalf("open %q within its year: %v", tok, err)
 		}
 		caucus, member, ok := openExtra(got.Extra)
 		if !ok || caucus != tt.caucus || member != tt.member {
 			t.Errorf("token opens to %q, %q, %v; want %q, %q", caucus, member, ok, tt.caucus, tt.member)
 		}
-		if !got.Expires.IsZero() {
-			t.Errorf("token expires %v, want never", got.Expires)
+		// Issue 9: links expire, a year on (Seal rounds up to midnight).
+		if e := got.Expires; e.Before(now.Add(DefaultTokenTTL)) || e.After(now.Add(DefaultTokenTTL+24*time.Hour)) {
+			t.Errorf("token expires %v, want a year after %v", e, now)
 		}
 	}
 }
