@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 )
 
 // newCheckCommand is `caucusgate check`: it validates the config file and
@@ -34,7 +36,15 @@ func (c *checkCommand) run(ctx context.Context, args []string) error {
 		return err
 	}
 	configPath := &c.config
-	cfg, err := loadConfig(*configPath, c.stdout)
+	out := &countingWriter{w: c.stdout}
+	cfg, err := loadConfigChecked(*configPath, out, checkSecretSources)
+	var usage *usageError
+	if errors.As(err, &usage) && out.n > 0 {
+		// The summary goes where the problems went, after a blank line:
+		// on another stream it could land in the middle of a caret line.
+		fmt.Fprintf(c.stdout, "\ncaucusgate: %v\n", err)
+		return &usageError{errors.New("")}
+	}
 	if err != nil {
 		return err
 	}
@@ -46,4 +56,16 @@ func (c *checkCommand) run(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "%s: ok (%d accounts, %d caucuses, %d rules)\n",
 		*configPath, len(cfg.file.Accounts), len(cfg.rules.Caucuses()), cfg.rules.RuleCount())
 	return nil
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"github.com/goccy/go-yaml"
 	"io"
@@ -32,6 +33,13 @@ func (cfg *config) resolve(p string) string {
 // problem of both is written to diagOut (FILE:LINE:COLUMN: message, the line
 // and a caret); any error makes it a usage error (exit 2).
 func loadConfig(path string, diagOut io.Writer) (*config, error) {
+	return loadConfigChecked(path, diagOut, nil)
+}
+
+// loadConfigChecked is loadConfig with more checks of the decoded config
+// (check's look at the secret files), reported with the others. The lines
+// shown have their secrets masked.
+func loadConfigChecked(path string, diagOut io.Writer, more func(*config) []problem) (*config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, usagef("read config: %v", err)
@@ -40,7 +48,11 @@ func loadConfig(path string, diagOut io.Writer) (*config, error) {
 	pos, diags := yamlfile.DecodeWithPositions(path, src, &cfg.file)
 	decoded := decodedLeniently(diags, src, &cfg.file)
 	if decoded {
-		for _, p := range checkConfig(&cfg.file) {
+		ps := checkConfig(&cfg.file)
+		if more != nil {
+			ps = append(ps, more(cfg)...)
+		}
+		for _, p := range ps {
 			diags = append(diags, toDiagnostic(pos, p))
 		}
 	}
@@ -60,7 +72,11 @@ func loadConfig(path string, diagOut io.Writer) (*config, error) {
 		}
 	}
 	if len(diags) > 0 {
-		if err := diags.Sorted().RenderFiles(diagOut, func(f string) []byte { return sources[f] }); err != nil {
+		var out bytes.Buffer
+		if err := diags.Sorted().RenderFiles(&out, func(f string) []byte { return maskSecrets(sources[f]) }); err != nil {
+			return nil, fmt.Errorf("print problems: %w", err)
+		}
+		if _, err := diagOut.Write(maskURLPasswords(out.Bytes())); err != nil {
 			return nil, fmt.Errorf("print problems: %w", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -59,6 +60,7 @@ func TestCheckGolden(t *testing.T) {
 }
 
 func TestCheckThreeMistakesThreeLines(t *testing.T) {
+	t.Setenv("BUREAU_PASSWORD", "x")
 	status, stdout, _ := runCLI(t, "check", "-config", "testdata/check/three-mistakes.yaml")
 	if status != 2 {
 		t.Fatalf("exit status %d, want 2", status)
@@ -91,10 +93,25 @@ func TestMissingConfigIsUsageError(t *testing.T) {
 	}
 }
 
-// TestExamplesCheck keeps the shipped examples valid.
+// TestExamplesCheck keeps the shipped examples valid, with the secret files
+// they name (under /etc/caucusgate) made in a folder of the test's.
 func TestExamplesCheck(t *testing.T) {
-	status, stdout, stderr := runCLI(t, "check", "-config", "../../examples/caucusgate.yaml")
-	if status != 0 || strings.Contains(stdout, "error") {
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../examples/caucusgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range regexp.MustCompile(`/etc/caucusgate/[\w.-]+`).FindAllString(string(src), -1) {
+		write(t, filepath.Join(dir, filepath.Base(f)), "secret\n")
+	}
+	write(t, filepath.Join(dir, "caucusgate.yaml"), strings.ReplaceAll(string(src), "/etc/caucusgate/", dir+"/"))
+	rules, err := os.ReadFile("../../examples/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "rules.yaml"), string(rules))
+	status, stdout, stderr := runCLI(t, "check", "-config", filepath.Join(dir, "caucusgate.yaml"))
+	if status != 0 || strings.Contains(stdout, ": error") || strings.Contains(stdout, "errors") {
 		t.Fatalf("check examples: status %d\n%s%s", status, stdout, stderr)
 	}
 }
@@ -109,5 +126,48 @@ func TestCheckReportsConfigAndRulesTogether(t *testing.T) {
 	status, stdout, _ := runCLI(t, "check", "-config", config)
 	if status != 2 || !strings.Contains(stdout, "c.yaml:7:") || !strings.Contains(stdout, "rules.yaml:4:") {
 		t.Fatalf("status %d, want both files' problems:\n%s", status, stdout)
+	}
+}
+
+// TestCheckSummaryOnItsOwnLine: the summary follows the last caret line
+// on the same stream, after a blank line, never glued to it.
+func TestCheckSummaryOnItsOwnLine(t *testing.T) {
+	t.Setenv("BUREAU_PASSWORD", "x")
+	status, stdout, stderr := runCLI(t, "check", "-config", "testdata/check/three-mistakes.yaml")
+	if status != 2 || stderr != "" || !strings.Contains(stdout, "^\n\ncaucusgate: testdata/check/three-mistakes.yaml and its rules file: 3 errors\n") {
+		t.Fatalf("status %d, stderr %q, stdout:\n%s", status, stderr, stdout)
+	}
+}
+
+// TestCheckSecretSources: check fails (exit 2) on a password_file, key or
+// certificate that cannot be read, warns of an unset password_env, and
+// masks secret values in the lines it shows.
+func TestCheckSecretSources(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "rules.yaml"), "caucuses:\n  - {id: g, name: G, address: g@example.org}\n")
+	base := "accounts:\n  - name: b\n    imap: imap://127.0.0.1:1\n    username: b\n    address: b@example.org\n"
+	for _, tc := range []struct {
+		name, config, want string
+		status            int
+	}{
+		{"missing password_file", base + "    password_file: nope.txt\nrelay:\n  url: smtp://127.0.0.1:2\n", "c.yaml:6:20: password_file: open " + filepath.Join(dir, "nope.txt"), 2},
+		{"empty password_file", base + "    password_file: empty.txt\nrelay:\n  url: smtp://127.0.0.1:2\n", "password_file: " + filepath.Join(dir, "empty.txt") + " is empty", 2},
+		{"unset password_env", base + "    password_env: CAUCUSGATE_TEST_UNSET\nrelay:\n  url: smtp://127.0.0.1:2\n", "warning: environment variable CAUCUSGATE_TEST_UNSET is not set here", 0},
+		{"missing tls_key", base + "    password_file: pw.txt\nrelay:\n  url: smtp://127.0.0.1:2\nadmin:\n  username: a\n  password_file: pw.txt\n  tls_cert: pw.txt\n  tls_key: key.pem\n", "tls_key: open ", 2},
+		{"masked", base + "    password_file: pw.txt\nrelay:\n  url: smtps://user:hunter2@127.0.0.1:2\n  password: hunter2\n", "url: smtps://user:********@127.0.0.1:2", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			write(t, filepath.Join(dir, "pw.txt"), "s3cret\n")
+			write(t, filepath.Join(dir, "empty.txt"), "")
+			config := filepath.Join(dir, "c.yaml")
+			write(t, config, tc.config)
+			status, stdout, stderr := runCLI(t, "check", "-config", config)
+			if status != tc.status || !strings.Contains(stdout, tc.want) {
+				t.Fatalf("status %d, want %d and %q:\n%s%s", status, tc.status, tc.want, stdout, stderr)
+			}
+			if strings.Contains(stdout+stderr, "hunter2") {
+				t.Fatalf("a secret shown:\n%s", stdout)
+			}
+		})
 	}
 }
