@@ -203,15 +203,13 @@ func (in *inbound) readBody(raw []byte) {
 	}
 	var text strings.Builder
 	parts := 0
-	walkErr := entity.Walk(func(path []int, part *message.Entity, err error) error {
-		if err != nil {
-			in.warn("mime part %v: %v", path, err)
-			return nil
-		}
+	walkErr := walkParts(entity, func(path []int, h message.Header, body io.Reader, raw bool) error {
 		if parts++; parts > maxParts {
 			return errTooManyParts
 		}
-		in.readPart(part, &text)
+		if body != nil {
+			in.readPart(path, h, body, raw, &text)
+		}
 		return nil
 	})
 	if walkErr != nil {
@@ -222,19 +220,34 @@ func (in *inbound) readBody(raw []byte) {
 
 var errTooManyParts = errors.New("too many MIME parts; the rest were not read")
 
-func (in *inbound) readPart(part *message.Entity, text *strings.Builder) {
-	if part.MultipartReader() != nil {
-		return
-	}
-	mediaType, _, _ := part.Header.ContentType()
-	disposition, params, _ := part.Header.ContentDisposition()
+// readPart describes an attachment, or adds a text part to text. body is
+// in its transfer encoding when raw is set.
+func (in *inbound) readPart(path []int, h message.Header, body io.Reader, raw bool, text *strings.Builder) {
+	mediaType, ctParams, _ := h.ContentType()
+	disposition, params, _ := h.ContentDisposition()
 	filename := params["filename"]
 	if filename == "" {
-		_, ctParams, _ := part.Header.ContentType()
 		filename = ctParams["name"]
 	}
-	if disposition == "attachment" || filename != "" || !strings.HasPrefix(mediaType, "text/") {
-		n, _ := io.Copy(io.Discard, part.Body)
+	attachment := disposition == "attachment" || filename != "" || !strings.HasPrefix(mediaType, "text/")
+	if attachment && raw {
+		n, err := encodedSize(h.Get("Content-Transfer-Encoding"), body)
+		if err != nil {
+			in.warn("mime part %v: %v", path, err)
+		}
+		in.Facts.Attachments = append(in.Facts.Attachments, rules.Attachment{Filename: filename, ContentType: mediaType, Size: n})
+		return
+	}
+	if raw {
+		part, err := message.New(h, body)
+		if err != nil {
+			in.warn("mime part %v: %v", path, err)
+			return
+		}
+		body = part.Body
+	}
+	if attachment {
+		n, _ := io.Copy(io.Discard, body)
 		in.Facts.Attachments = append(in.Facts.Attachments, rules.Attachment{Filename: filename, ContentType: mediaType, Size: n})
 		return
 	}
@@ -242,7 +255,7 @@ func (in *inbound) readPart(part *message.Entity, text *strings.Builder) {
 	if room <= 0 {
 		return
 	}
-	b, err := io.ReadAll(io.LimitReader(part.Body, int64(room)))
+	b, err := io.ReadAll(io.LimitReader(body, int64(room)))
 	if err != nil {
 		in.warn("mime text part: %v", err)
 	}
