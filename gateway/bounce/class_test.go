@@ -103,6 +103,8 @@ func TestEnhancedCodes(t *testing.T) {
 		{"host 192.0.2.1 said 550", nil},
 		{"version 15.20.8000.10", nil},
 		{"4.4.7", [][3]int{{4, 4, 7}}},
+		{"status 5.1.1.", [][3]int{{5, 1, 1}}},
+		{"5.0.0 5.1.1", [][3]int{{5, 0, 0}, {5, 1, 1}}},
 	}
 	for _, tt := range tests {
 		got := enhancedCodes(tt.in)
@@ -114,6 +116,17 @@ func TestEnhancedCodes(t *testing.T) {
 			if got[i] != tt.want[i] {
 				t.Errorf("enhancedCodes(%q) = %v, want %v", tt.in, got, tt.want)
 			}
+		}
+	}
+}
+
+// TestClassifyCodeInText: a code that ends a sentence is read (issue 13:
+// it classified as unknown).
+func TestClassifyCodeInText(t *testing.T) {
+	t.Parallel()
+	for _, diag := range []string{"the mailbox is gone, status 5.1.1.", "rejected (5.1.1)."} {
+		if got := Classify([3]int{}, diag); got != Hard {
+			t.Errorf("Classify(%q) = %v, want hard", diag, got)
 		}
 	}
 }

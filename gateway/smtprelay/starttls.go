@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"caucusgate/internal/enhancedcode"
 )
 
 // go-smtp v0.25 exports STARTTLS only through NewClientStartTLS, which says
@@ -80,21 +81,11 @@ func parseReply(code int, msg string) *smtp.SMTPError {
 	return se
 }
 
-// parseEnhanced reads an RFC 3463 status code: class "." subject "."
-// detail, with one digit of class (2, 4 or 5) and up to three of the others.
+// parseEnhanced reads an RFC 3463 status code with the project's one
+// parser of them.
 func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
-	var ec smtp.EnhancedCode
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || !strings.Contains("245", parts[0]) {
-		return ec, false
-	}
-	for i, p := range parts {
-		if len(p) == 0 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
-			return ec, false
-		}
-		ec[i], _ = strconv.Atoi(p)
-	}
-	return ec, true
+	c, ok := enhancedcode.Parse(s)
+	return smtp.EnhancedCode(c), ok
 }
 
 // upgrade sends STARTTLS and runs the handshake. Bytes the relay sent
