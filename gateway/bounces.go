@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,12 +34,23 @@ func (in *intake) bounces(ctx context.Context, msg *inbound, raw []byte) ([]queu
 		if !counted || !ok {
 			continue
 		}
-		out = append(out, queue.Bounce{
+		b := queue.Bounce{
 			DeliveryID: delivery.ID, Member: member, Caucus: delivery.Caucus,
 			Class: class, Status: statusString(r.Status), Diagnostic: r.Diagnostic, At: in.now(),
-		})
+		}
+		if scored(r, class) {
+			b.Scoring = &in.bounceScoring
+		}
+		out = append(out, b)
 	}
 	return out, nil
+}
+
+// scored says whether a failed recipient adds to its member's bounce
+// score, as in Mailman 3: a delay is no failure yet, and a policy
+// rejection (DMARC, spam) is about the sender or the message.
+func scored(r bounce.Recipient, class queue.BounceClass) bool {
+	return r.Action != "delayed" && class != queue.BouncePolicy
 }
 
 // chargedMember is whom a report's recipient is charged to: the member of
@@ -104,4 +116,86 @@ func statusString(s [3]int) string {
 		return ""
 	}
 	return fmt.Sprintf("%d.%d.%d", s[0], s[1], s[2])
+}
+
+// warnDisabled tells of each address newly disabled by its bounces: the
+// member, by a note to that address (it may still accept mail: a full
+// mailbox empties), and the moderators of the caucuses it belongs to and
+// notify. The store marks it told, so each disabling is told once.
+func (g *Gateway) warnDisabled(ctx context.Context) {
+	list, err := g.cfg.Store.DisabledUnwarned(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			g.log.Error("list addresses disabled by bounces", "error", err)
+		}
+		return
+	}
+	for _, m := range list {
+		if err := g.warnDisabledMember(ctx, m); err != nil {
+			g.log.Error("tell of an address disabled by bounces", "address", m.Address, "error", err)
+			continue
+		}
+		if err := g.cfg.Store.MarkWarned(ctx, m.Address, g.cfg.Now()); err != nil {
+			g.log.Error("mark disabled address told", "address", m.Address, "error", err)
+		}
+	}
+}
+
+// warnDisabledMember queues the notes about m's disabling, as notices of
+// the message whose copy bounced last.
+func (g *Gateway) warnDisabledMember(ctx context.Context, m queue.MemberState) error {
+	d, err := g.cfg.Store.DeliveryByID(ctx, m.DeliveryID)
+	if err != nil {
+		return fmt.Errorf("read bounced delivery %d: %w", m.DeliveryID, err)
+	}
+	msg, err := g.cfg.Store.GetMessage(ctx, d.MessageRef)
+	if err != nil {
+		return fmt.Errorf("read bounced message %d: %w", d.MessageRef, err)
+	}
+	acct := g.accountNamed(msg.Account)
+	caucuses, moderators := g.memberCaucuses(m.Address)
+	g.log.Warn("address disabled by bounces", "address", m.Address, "score", m.Score, "caucuses", strings.Join(caucuses, ","))
+	told := append([]string{m.Address}, moderators...)
+	if g.cfg.Notify != "" {
+		told = append(told, g.cfg.Notify)
+	}
+	var notices []queue.NewDelivery
+	for i, to := range told {
+		n := disabledNotice(acct.Address, to, m, caucuses, i == 0)
+		n.MessageID = noticeMessageID(fmt.Sprintf("disabled %s %d", m.Address, m.DisabledAt.UnixMicro()), i, acct.Address)
+		notices = append(notices, queue.NewDelivery{Recipients: []string{to}, Spec: mustJSON(deliverySpec{Notice: &n})})
+	}
+	_, err = g.cfg.Store.AddDeliveries(ctx, d.MessageRef, notices)
+	return err
+}
+
+// memberCaucuses are the caucuses whose roster lists address, and their
+// moderators, each once.
+func (g *Gateway) memberCaucuses(address string) (caucuses, moderators []string) {
+	for _, c := range g.cfg.Rules.Current().Caucuses() {
+		if !slices.ContainsFunc(c.Members, func(m string) bool { return strings.EqualFold(m, address) }) {
+			continue
+		}
+		caucuses = append(caucuses, c.ID)
+		for _, mod := range c.Moderators {
+			if !slices.Contains(moderators, mod) {
+				moderators = append(moderators, mod)
+			}
+		}
+	}
+	return caucuses, moderators
+}
+
+// disabledNotice is the note to the member (toMember) or to a moderator.
+func disabledNotice(account, to string, m queue.MemberState, caucuses []string, toMember bool) noticeSpec {
+	list := strings.Join(caucuses, ", ")
+	if toMember {
+		return noticeSpec{Account: account, To: to, Subject: "Your caucus mail is paused: your address bounced",
+			Body: fmt.Sprintf("Mail to %s has bounced repeatedly, so it no longer gets the copies of %s.\n\n"+
+				"If your mailbox works again, ask a caucus moderator to re-enable it.\n", m.Address, list)}
+	}
+	return noticeSpec{Account: account, To: to, Subject: "Address disabled by bounces: " + m.Address,
+		Body: fmt.Sprintf("%s reached a bounce score of %.1f and gets no copies of %s any more.\n\n"+
+			"Re-enable it on the admin page (Members) or with:\n  caucusgate members -config FILE enable %s\n",
+			m.Address, m.Score, list, m.Address)}
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +39,19 @@ func verpOf(t *testing.T, p *pipeline, rcpt string) string {
 	for _, r := range p.world.Received() {
 		if len(r.To) == 1 && r.To[0] == rcpt {
 			return r.From
+		}
+	}
+	t.Fatalf("%s got no copy", rcpt)
+	return ""
+}
+
+// lastVERPOf returns the envelope sender of the latest copy rcpt got.
+func lastVERPOf(t *testing.T, p *pipeline, rcpt string) string {
+	t.Helper()
+	got := p.world.Received()
+	for i := len(got) - 1; i >= 0; i-- {
+		if len(got[i].To) == 1 && got[i].To[0] == rcpt {
+			return got[i].From
 		}
 	}
 	t.Fatalf("%s got no copy", rcpt)
@@ -88,5 +103,66 @@ func TestExpiredVERPTokenIgnored(t *testing.T) {
 	}
 	if len(counts) != 0 {
 		t.Errorf("bounces %+v, want none: the token had expired", counts)
+	}
+}
+
+// TestBouncesDisableAddress: five hard bounces of ana's copies on five
+// days disable ana (Mailman 3's threshold 5.0): the next forward gives her
+// no copy, and she, the caucus moderator and notify are told once.
+func TestBouncesDisableAddress(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, `caucuses:
+  - {id: education, name: Education Caucus, members: [ana@example.net, bo@example.net], moderators: [mod@bureau.example.org]}
+rules:
+  - name: itu
+    when: {from: "*@itu.int"}
+    forward: [education]
+`)
+	p.cfg.Notify = "notify@bureau.example.org"
+	clock := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	p.cfg.Now = func() time.Time { return clock }
+	for i := 1; i <= 5; i++ {
+		if err := p.world.Append("bureau@example.org", "INBOX", invitation(i, "events@itu.int", "Invitation")); err != nil {
+			t.Fatal(err)
+		}
+		p.runOnce()
+		verp := lastVERPOf(t, p, "ana@example.net")
+		if err := p.world.Append("bureau@example.org", "INBOX", dsn(verp, "ana@example.net", "5.2.1", i)); err != nil {
+			t.Fatal(err)
+		}
+		p.runOnce()
+		clock = clock.Add(25 * time.Hour)
+	}
+	states, err := p.store.MemberStates(context.Background())
+	if err != nil || len(states) != 1 || states[0].Address != "ana@example.net" || !states[0].Disabled || states[0].Score != 5 {
+		t.Fatalf("member states %+v, %v; want ana disabled at 5", states, err)
+	}
+	before := len(p.world.Received())
+	if err := p.world.Append("bureau@example.org", "INBOX", invitation(9, "events@itu.int", "Invitation")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	for _, r := range p.world.Received()[before:] {
+		if slices.Contains(r.To, "ana@example.net") {
+			t.Fatal("a disabled address got a copy")
+		}
+	}
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.warnDisabled(context.Background())
+	g.warnDisabled(context.Background()) // told once
+	p.runOnce()
+	for _, to := range []string{"ana@example.net", "mod@bureau.example.org", "notify@bureau.example.org"} {
+		n := 0
+		for _, r := range p.world.Received()[before:] {
+			if slices.Contains(r.To, to) && strings.Contains(string(r.Data), "bounce") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s was told %d times of the disabling, want once", to, n)
+		}
 	}
 }

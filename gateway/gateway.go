@@ -45,6 +45,9 @@ type Config struct {
 	// Notify is the admins' address, told of failed deliveries and tripped
 	// circuit breakers.
 	Notify string
+	// BounceScoring is how bounces disable roster addresses; zero:
+	// Mailman 3's defaults (5.0, 7 days).
+	BounceScoring queue.BounceScoring
 	// DKIM, when set, signs everything the gateway sends.
 	DKIM compose.Signer
 	// PublicURL is the base of the one-click unsubscribe links of roster
@@ -220,7 +223,7 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
 			events: g.events, tokens: tokens, dmarc: g.dmarc, resolver: g.cfg.Resolver, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
-			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify}
+			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify, bounceScoring: g.cfg.BounceScoring}
 		sink.moderation.links = sink.links
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch

@@ -32,6 +32,8 @@ type intake struct {
 	moderation *Moderation
 	links      func(caucus, member string) (mailto, https string)
 	notify     string // the admins' address (config notify), "" for none
+	// bounceScoring is how bounces count against roster addresses.
+	bounceScoring queue.BounceScoring
 
 	onDecision func(Decided)
 }

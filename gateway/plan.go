@@ -133,7 +133,7 @@ func (p planner) recipients(c rules.Caucus) []string {
 	if c.Address != "" {
 		return []string{c.Address}
 	}
-	gone := p.unsubscribed[c.ID]
+	gone := append(slices.Clip(p.unsubscribed[c.ID]), p.unsubscribed[queue.AllCaucuses]...)
 	var out []string
 	for _, m := range c.Members {
 		if !slices.ContainsFunc(gone, func(g string) bool { return strings.EqualFold(g, m) }) {

@@ -28,6 +28,10 @@ type Bounce struct {
 	Status     string // the RFC 3463 status code, e.g. 5.1.1
 	Diagnostic string // the Diagnostic-Code, as reported
 	At         time.Time
+	// Scoring, when set, adds the bounce to the member's score (package
+	// doc of BounceScoring); nil for what adds nothing: delayed reports,
+	// policy rejections.
+	Scoring *BounceScoring
 }
 
 // MemberBounces is one member's bounce counts in one caucus.
@@ -65,7 +69,10 @@ func (s *Store) recordBounceTx(ctx context.Context, tx *sql.Tx, b Bounce) error 
 	if err != nil {
 		return fmt.Errorf("insert bounce: %w", err)
 	}
-	return nil
+	if b.Scoring == nil || b.Class == BouncePolicy {
+		return nil
+	}
+	return s.scoreBounceTx(ctx, tx, strings.ToLower(b.Member), b.DeliveryID, at, *b.Scoring)
 }
 
 func (b Bounce) validate() error {

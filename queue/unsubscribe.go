@@ -39,8 +39,12 @@ func (s *Store) Resubscribe(ctx context.Context, caucus, member string) error {
 	return nil
 }
 
+// AllCaucuses is the key of Unsubscribed's map for the addresses that get
+// no copies from any caucus: those disabled by their bounces.
+const AllCaucuses = "*"
+
 // Unsubscribed maps each caucus to its unsubscribed members (lower case,
-// sorted).
+// sorted), and AllCaucuses to the addresses disabled by bounces.
 func (s *Store) Unsubscribed(ctx context.Context) (map[string][]string, error) {
 	all, err := s.Unsubscriptions(ctx)
 	if err != nil {
@@ -49,6 +53,13 @@ func (s *Store) Unsubscribed(ctx context.Context) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, u := range all {
 		out[u.Caucus] = append(out[u.Caucus], u.Member)
+	}
+	disabled, err := s.disabledAddresses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(disabled) > 0 {
+		out[AllCaucuses] = disabled
 	}
 	return out, nil
 }
