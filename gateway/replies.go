@@ -22,15 +22,24 @@ func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decis
 	if err != nil {
 		return handled{}, err
 	}
-	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus)
+	held := false
+	if set.Replies().From == "members" {
+		c, _ := set.Caucus(del.Caucus)
+		o, why := caucusOrigin(set, c, msg)
+		if o == notFromCaucus {
+			return handled{decision: undecided(d, fmt.Sprintf("reply not from caucus %s (replies.from: members): %s; not relayed", del.Caucus, why))}, nil
+		}
+		held = o == fromCaucusUnverified
+	}
+	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus, held)
 }
 
 // relayReply makes the pending items of a reply to invitation ref from caucus.
-func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string) (handled, error) {
+// Held items wait for a reviewer (replies.review, or a sender who cannot
+// be believed).
+func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string, held bool) (handled, error) {
 	r := set.Replies()
-	if r.From == "members" && !fromCaucus(set, caucus, msg) {
-		return handled{decision: undecided(d, fmt.Sprintf("reply from %s, who is not a member of caucus %s (replies.from: members): not relayed", msg.Facts.From, caucus))}, nil
-	}
+	held = held || r.Review
 	invitation, err := in.store.GetMessage(ctx, ref)
 	if err != nil {
 		return handled{}, fmt.Errorf("look up the invitation of a reply: %w", err)
@@ -50,11 +59,11 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	var items []queue.NewPending
 	for _, dest := range destinations {
 		items = append(items, queue.NewPending{Kind: queue.KindReply, InvitationRef: ref, Caucus: caucus,
-			Destination: dest, Schedule: sched.String(), DueSlot: due, Held: r.Review})
+			Destination: dest, Schedule: sched.String(), DueSlot: due, Held: held})
 	}
 	d.Action, d.Caucuses = rules.Reply, []string{caucus}
 	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
-		strings.Join(destinations, ", "), relayedWhen(sched, r.Review))
+		strings.Join(destinations, ", "), relayedWhen(sched, held))
 	return handled{decision: d, pending: items, thread: threadOf(ref, caucus)}, nil
 }
 
@@ -111,26 +120,15 @@ func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules
 	return []string{r.RelayTo}, nil
 }
 
-// fromCaucus says a message comes from a caucus: from a roster member, or
-// through a mailing list (a List-Id that is not ours).
-func fromCaucus(set *rules.Set, caucus string, msg *inbound) bool {
-	c, ok := set.Caucus(caucus)
-	if !ok {
-		return false
-	}
-	if slices.ContainsFunc(c.Members, func(m string) bool { return strings.EqualFold(m, msg.Facts.From) }) {
-		return true
-	}
-	return c.Address != "" && len(msg.Facts.Header["List-Id"]) > 0
-}
-
 // replyFallback recognises a reply that lost its token (a caucus member
 // answering to the list rather than to Reply-To): In-Reply-To or References
-// naming an invitation we forwarded. It counts only for mail from a roster
-// member or through a caucus list, never from the inviter: forwarded copies
-// keep the invitation's Message-ID, so the inviter's own reminder would
-// otherwise be relayed back to them. Anything else keeps the rules'
-// decision.
+// naming an invitation we forwarded. It counts only for what verifiably
+// comes from the caucus (caucusOrigin): a roster member's From that cannot
+// be believed is relayed only after review, and a message naming the
+// invitation from anyone else never reaches the inviter. Never from the
+// inviter either: forwarded copies keep the invitation's Message-ID, so the
+// inviter's own reminder would otherwise be relayed back to them. Anything
+// else keeps the rules' decision.
 func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (handled, error) {
 	for _, id := range referencedIDs(msg) {
 		refs, err := in.store.InvitationOf(ctx, id)
@@ -138,10 +136,13 @@ func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Dec
 			return handled{decision: d}, err
 		}
 		for _, ref := range refs {
-			if !fromCaucus(set, ref.Caucus, msg) || in.fromInviter(ctx, ref.MessageRef, msg) {
+			c, ok := set.Caucus(ref.Caucus)
+			if !ok || in.fromInviter(ctx, ref.MessageRef, msg) {
 				continue
 			}
-			return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus)
+			if o, _ := caucusOrigin(set, c, msg); o != notFromCaucus {
+				return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus, o == fromCaucusUnverified)
+			}
 		}
 	}
 	return handled{decision: d}, nil
