@@ -75,6 +75,7 @@ func commandSpecs(o cliIO) []*spec {
 		newReplayCommand(o),
 		newQueueCommand(o),
 		newHeldCommand(o),
+		newMembersCommand(o),
 		newScheduleCommand(o),
 		newDemoCommand(o),
 		newVersionCommand(o),
