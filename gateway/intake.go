@@ -60,14 +60,15 @@ func (in *intake) Position(ctx context.Context, mailbox string, uidValidity uint
 	if err != nil {
 		return imapwatch.Position{}, err
 	}
-	return imapwatch.Position{Known: p.Known, AnyEpoch: p.AnyEpoch, LastUID: p.LastUID}, nil
+	return imapwatch.Position{Known: p.Known, AnyEpoch: p.AnyEpoch, LastUID: p.LastUID,
+		FingerprintBelow: p.FingerprintBelow, Began: p.Began, Start: p.Start}, nil
 }
 
 func (in *intake) BeginEpoch(ctx context.Context, mailbox string, e imapwatch.Epoch) error {
 	in.log.Info("mailbox epoch", "account", in.account.Name, "mailbox", mailbox,
-		"uidvalidity", e.UIDValidity, "after_uid", e.LastUID, "fingerprint_below", e.FingerprintBelow)
+		"uidvalidity", e.UIDValidity, "after_uid", e.LastUID, "fingerprint_below", e.FingerprintBelow, "start", e.Start)
 	return in.store.BeginEpoch(ctx, in.key(mailbox), queue.Epoch{
-		UIDValidity: e.UIDValidity, LastUID: e.LastUID, FingerprintBelow: e.FingerprintBelow,
+		UIDValidity: e.UIDValidity, LastUID: e.LastUID, FingerprintBelow: e.FingerprintBelow, Start: e.Start,
 	})
 }
 
@@ -127,7 +128,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 	}
 	authenticate(ctx, in.resolver, in.dmarc, set, msg, m.Raw)
 	d := decide(set, msg, in.account, m)
-	h, err := in.handle(ctx, set, d, msg, m.Raw)
+	h, err := in.handleUnlessSuspect(ctx, set, d, msg, m)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, err
 	}
@@ -202,6 +203,9 @@ type traceRecord struct {
 // is held with the reason, never forwarded truncated nor dropped.
 func decide(set *rules.Set, msg *inbound, acct Account, m imapwatch.Message) rules.Decision {
 	d := set.Decide(&msg.Facts, rules.Env{AccountAddress: acct.Address, ListIDDomain: domainOf(acct.Address)})
+	if m.Suspect != "" {
+		return heldByGateway(d, m.Suspect)
+	}
 	if d.Action != rules.Forward {
 		return d
 	}

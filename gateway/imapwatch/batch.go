@@ -8,9 +8,10 @@ const headerCost = 64 << 10
 
 // meta is what the first, cheap FETCH tells of a new message.
 type meta struct {
-	uid  uint32
-	size int64
-	date time.Time
+	uid     uint32
+	size    int64
+	date    time.Time // INTERNALDATE
+	suspect string    // see Message.Suspect
 }
 
 // limits bound one batch.

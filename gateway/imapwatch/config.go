@@ -27,6 +27,8 @@ const (
 	DefaultAckAlertAfter  = 2 * time.Hour
 	DefaultStallTimeout   = time.Minute
 	DefaultIdleNoop       = 5 * time.Minute
+	DefaultRestoreWindow  = 24 * time.Hour
+	DefaultSuspectAge     = 48 * time.Hour
 )
 
 // Config configures a Supervisor. Zero fields take the documented defaults.
@@ -63,6 +65,14 @@ type Config struct {
 	StallTimeout time.Duration
 
 	Start Start // what to take from a mailbox never seen before; default StartNow
+	// RestoreWindow is how long after a UIDVALIDITY change every new
+	// message is still checked as a possible re-added old one: a restore
+	// may go on after the change is first seen; default 24h.
+	RestoreWindow time.Duration
+	// SuspectAge: after a reset, a message past the start boundary by
+	// INTERNALDATE whose Date is more than SuspectAge before the boundary
+	// is held (INTERNALDATE lies after a restore by cp); default 48h.
+	SuspectAge time.Duration
 
 	BatchSize      int   // messages per Sink.Accept; default 50
 	BatchBytes     int64 // message bytes per Sink.Accept; default 32 MiB
@@ -115,6 +125,8 @@ func (c *Config) withDefaults() {
 	setDefault(&c.IdleRestart, DefaultIdleRestart)
 	setDefault(&c.IdleNoop, DefaultIdleNoop)
 	setDefault(&c.StallTimeout, DefaultStallTimeout)
+	setDefault(&c.RestoreWindow, DefaultRestoreWindow)
+	setDefault(&c.SuspectAge, DefaultSuspectAge)
 	setDefault(&c.BatchSize, DefaultBatchSize)
 	setDefault(&c.BatchBytes, DefaultBatchBytes)
 	setDefault(&c.MaxMessageSize, DefaultMaxMessageSize)

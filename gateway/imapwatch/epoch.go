@@ -3,14 +3,11 @@ package imapwatch
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
-
-	"github.com/emersion/go-imap/v2"
 )
 
 // settleEpoch returns the watermark for the selected UIDVALIDITY, recording
-// a new epoch when the store has none for it.
+// a new epoch when the store has none for it, and sets what filter needs.
 func (ss *session) settleEpoch(ctx context.Context, uidNext uint32) (uint32, error) {
 	cfg := &ss.s.cfg
 	pos, err := cfg.Sink.Position(ctx, cfg.Mailbox, ss.uidValidity)
@@ -18,56 +15,50 @@ func (ss *session) settleEpoch(ctx context.Context, uidNext uint32) (uint32, err
 		return 0, fmt.Errorf("read mailbox position: %w", err)
 	}
 	if pos.Known {
+		ss.setFilter(pos.Start, pos.FingerprintBelow, pos.Began)
 		return pos.LastUID, nil
 	}
-	e := Epoch{UIDValidity: ss.uidValidity}
-	if pos.AnyEpoch {
-		// UIDVALIDITY changed: every message may be one we already took
-		// under its old UID; the store tells them apart by fingerprint.
-		e.FingerprintBelow = uidNext
-		ss.log.Warn("UIDVALIDITY changed; re-reading the mailbox, known messages are recognised by fingerprint", "uidnext", uidNext)
-	} else if e.LastUID, err = ss.startUID(uidNext); err != nil {
-		return 0, err
-	}
+	e := ss.newEpoch(pos, uidNext)
 	if err := cfg.Sink.BeginEpoch(ctx, cfg.Mailbox, e); err != nil {
 		return 0, fmt.Errorf("begin mailbox epoch: %w", err)
 	}
-	ss.log.Info("mailbox epoch begins", "last_uid", e.LastUID, "fingerprint_below", e.FingerprintBelow)
+	ss.log.Info("mailbox epoch begins", "last_uid", e.LastUID, "fingerprint_below", e.FingerprintBelow, "start", e.Start)
+	ss.setFilter(e.Start, e.FingerprintBelow, cfg.Now())
 	return e.LastUID, nil
 }
 
-// startUID applies Config.Start to a mailbox never seen before.
-func (ss *session) startUID(uidNext uint32) (uint32, error) {
+// newEpoch applies Config.Start to a mailbox never seen before, and the
+// mailbox's start boundary to a new UIDVALIDITY of one seen before.
+func (ss *session) newEpoch(pos Position, uidNext uint32) Epoch {
+	e := Epoch{UIDValidity: ss.uidValidity}
+	below := uidNext - min(uidNext, 1)
+	if pos.AnyEpoch {
+		// UIDVALIDITY changed: every message may be one we already took
+		// under its old UID, or one that start skipped.
+		e.FingerprintBelow, e.Start = uidNext, pos.Start
+		ss.log.Warn("UIDVALIDITY changed; re-reading the mailbox: known messages are recognised by their headers, mail before the start boundary is skipped",
+			"uidnext", uidNext, "start", pos.Start)
+		return e
+	}
 	start := ss.s.cfg.Start
 	switch start.Mode {
 	case StartAll:
-		return 0, nil
 	case StartSince:
-		return ss.sinceUID(uidNext, ss.s.cfg.Now().Add(-start.Since))
+		// UIDs need not follow dates (a migration): filter takes exactly
+		// what SEARCH SINCE and INTERNALDATE say, whatever the UIDs.
+		e.FingerprintBelow, e.Start = uidNext, ss.s.cfg.Now().Add(-start.Since)
+	default:
+		e.LastUID, e.Start = below, ss.s.cfg.Now()
 	}
-	return uidNext - min(uidNext, 1), nil
+	return e
 }
 
-// sinceUID finds the watermark just below the oldest message received since
-// t. SEARCH SINCE compares dates only (RFC 3501 section 6.4.4): the window
-// is widened to whole days, in the server's idea of the date.
-func (ss *session) sinceUID(uidNext uint32, t time.Time) (uint32, error) {
-	data, err := ss.cn.c.UIDSearch(&imap.SearchCriteria{Since: t}, nil).Wait()
-	if err != nil {
-		return 0, fmt.Errorf("search messages since %s: %w", t.Format(time.DateOnly), err)
+// setFilter arms filter for UIDs below `below`, and for all UIDs until
+// RestoreWindow after the epoch began: a restore may still be re-adding
+// messages when the new UIDVALIDITY is first seen.
+func (ss *session) setFilter(start time.Time, below uint32, began time.Time) {
+	ss.start, ss.filterBelow = start, below
+	if below > 0 {
+		ss.filterUntil = began.Add(ss.s.cfg.RestoreWindow)
 	}
-	if data.Min != 0 { // ESEARCH (RFC 4731) may send MIN without ALL
-		return data.Min - 1, nil
-	}
-	if low, ok := lowestUID(data.AllUIDs()); ok {
-		return low - 1, nil
-	}
-	return uidNext - min(uidNext, 1), nil
-}
-
-func lowestUID(uids []imap.UID) (uint32, bool) {
-	if len(uids) == 0 {
-		return 0, false
-	}
-	return uint32(slices.Min(uids)), true
 }

@@ -26,16 +26,29 @@ func (ss *session) drain(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		seen := lastOf(metas)
+		if metas, err = ss.filter(ctx, metas); err != nil {
+			return err
+		}
 		if len(metas) == 0 {
+			ss.lastUID = max(ss.lastUID, seen) // all filtered out: not again in this session
 			ss.s.cfg.Observer.Synced(ss.s.cfg.Now())
-			return nil
+			return ss.alertSuspects(ctx)
 		}
 		for _, batch := range planBatches(metas, ss.s.limits()) {
 			if err := ss.process(ctx, batch); err != nil {
 				return err
 			}
 		}
+		ss.lastUID = max(ss.lastUID, seen)
 	}
+}
+
+func lastOf(metas []meta) uint32 {
+	if len(metas) == 0 {
+		return 0
+	}
+	return metas[len(metas)-1].uid
 }
 
 // newMessages fetches UID, size and date above the watermark. "UID FETCH
@@ -132,7 +145,7 @@ func (ss *session) assemble(metas []meta, bodies map[uint32][]byte, l limits) Ba
 			continue
 		}
 		b.Messages = append(b.Messages, Message{
-			UID: m.uid, Raw: raw, Size: m.size, InternalDate: m.date, Oversize: l.oversize(m),
+			UID: m.uid, Raw: raw, Size: m.size, InternalDate: m.date, Oversize: l.oversize(m), Suspect: m.suspect,
 		})
 	}
 	return b

@@ -52,7 +52,7 @@ type testServer struct {
 	addr   string
 	logins atomic.Int32 // LOGIN and AUTHENTICATE attempts
 	mu     sync.Mutex
-	mechs  []string // how each attempt authenticated: LOGIN or a SASL mechanism
+	mechs  []string     // how each attempt authenticated: LOGIN or a SASL mechanism
 	refuse atomic.Value // string: the mailbox COPY and MOVE refuse now
 }
 

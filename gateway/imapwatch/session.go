@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -18,6 +19,13 @@ type session struct {
 	log         *slog.Logger
 	uidValidity uint32
 	lastUID     uint32 // the watermark: everything up to it is accepted
+	// The reset filter (filter.go): the start boundary, the UIDs below
+	// which it applies, and until when it applies to every UID.
+	start       time.Time
+	filterBelow uint32
+	filterUntil time.Time
+	suspects    int    // messages taken as suspect, not yet told to the admins
+	suspectUID  uint32 // one of them
 	keyword     bool   // PERMANENTFLAGS let us set Config.Keyword
 	idle        bool   // IDLE is enabled and advertised
 }

@@ -30,6 +30,13 @@ type Position struct {
 	Known    bool   // an epoch with this UIDVALIDITY exists
 	AnyEpoch bool   // some epoch of this mailbox exists, maybe another UIDVALIDITY
 	LastUID  uint32 // with Known: the watermark; take only UIDs above it
+	// FingerprintBelow and Began, with Known: the epoch's (see Epoch), and
+	// when it was recorded.
+	FingerprintBelow uint32
+	Began            time.Time
+	// Start, with AnyEpoch: the mailbox's start boundary (Epoch.Start) as
+	// its first epoch recorded it.
+	Start time.Time
 }
 
 // Epoch starts a UIDVALIDITY period of a mailbox.
@@ -39,7 +46,21 @@ type Epoch struct {
 	// FingerprintBelow, when non-zero, says UIDs under it were present when
 	// UIDVALIDITY changed: the store must recognise those it already took by
 	// fingerprint, and take them again only when it has never seen them.
+	// The Supervisor also filters them (see filter.go): by the start
+	// boundary, and by header keys before downloading them.
 	FingerprintBelow uint32
+	// Start is the mailbox's start boundary: mail whose INTERNALDATE is
+	// before it is never taken, under this UIDVALIDITY or any later one.
+	// Zero: none (StartAll).
+	Start time.Time
+}
+
+// Recogniser is a Sink that can tell, from a message's header alone (its
+// Message-ID, Date and From: the fallback fingerprint), that it already
+// took the message under another UIDVALIDITY. After a reset the Supervisor
+// asks it before downloading any whole message.
+type Recogniser interface {
+	Recognise(ctx context.Context, mailbox string, uidValidity uint32, headers map[uint32][]byte) (map[uint32]bool, error)
 }
 
 // Batch is what one Sink.Accept commits.
@@ -59,6 +80,10 @@ type Message struct {
 	// Oversize says Size exceeded Config.MaxMessageSize, so Raw holds only
 	// the header (BODY.PEEK[HEADER]).
 	Oversize bool
+	// Suspect, when set, says why the message must be held, never
+	// forwarded: after a reset, its INTERNALDATE is past the start boundary
+	// but its Date is days before it (a restore by cp, an import).
+	Suspect string
 }
 
 // LastUID is the highest UID in the batch, zero when it is empty.

@@ -21,8 +21,10 @@ type memSink struct {
 	acked     [][]uint32
 	// failAck, if set, is returned once by MarkAcked: a crash between
 	// commit and acknowledgement.
-	failAck error
-	changed chan struct{}
+	failAck    error
+	changed    chan struct{}
+	began      map[uint32]time.Time // when each epoch began
+	recognised int                  // Recognise calls
 }
 
 var _ Sink = (*memSink)(nil)
@@ -31,6 +33,7 @@ func newMemSink() *memSink {
 	return &memSink{
 		watermark: map[uint32]uint32{},
 		unacked:   map[uint32]map[uint32]bool{},
+		began:     map[uint32]time.Time{},
 		changed:   make(chan struct{}, 1),
 	}
 }
@@ -39,7 +42,45 @@ func (s *memSink) Position(_ context.Context, _ string, uv uint32) (Position, er
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	last, known := s.watermark[uv]
-	return Position{Known: known, AnyEpoch: len(s.watermark) > 0, LastUID: last}, nil
+	pos := Position{Known: known, AnyEpoch: len(s.watermark) > 0, LastUID: last}
+	if len(s.epochs) > 0 {
+		pos.Start = s.epochs[0].Start
+	}
+	for _, e := range s.epochs {
+		if e.UIDValidity == uv {
+			pos.FingerprintBelow, pos.Began = e.FingerprintBelow, s.began[uv]
+		}
+	}
+	return pos, nil
+}
+
+// Recognise knows a message by its Message-ID line, accepted under
+// another UIDVALIDITY: the store's fallback fingerprint, simplified.
+func (s *memSink) Recognise(_ context.Context, _ string, uv uint32, headers map[uint32][]byte) (map[uint32]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recognised++
+	known := map[uint32]bool{}
+	for uid, h := range headers {
+		id := messageIDOf(h)
+		for _, b := range s.batches {
+			for _, m := range b.Messages {
+				if b.UIDValidity != uv && id != "" && messageIDOf(m.Raw) == id {
+					known[uid] = true
+				}
+			}
+		}
+	}
+	return known, nil
+}
+
+func messageIDOf(raw []byte) string {
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if id, ok := strings.CutPrefix(line, "Message-ID: "); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 func (s *memSink) BeginEpoch(_ context.Context, _ string, e Epoch) error {
@@ -47,6 +88,7 @@ func (s *memSink) BeginEpoch(_ context.Context, _ string, e Epoch) error {
 	defer s.mu.Unlock()
 	s.epochs = append(s.epochs, e)
 	s.watermark[e.UIDValidity] = e.LastUID
+	s.began[e.UIDValidity] = time.Now()
 	return nil
 }
 

@@ -168,6 +168,30 @@ func (w *World) Append(user, mailbox string, raw []byte) error {
 	return err
 }
 
+// AppendAt is Append with the INTERNALDATE given: old mail, or mail a
+// restore made look new.
+func (w *World) AppendAt(user, mailbox string, raw []byte, at time.Time) error {
+	u, ok := w.users[strings.ToLower(user)]
+	if !ok {
+		return fmt.Errorf("append: no user %s", user)
+	}
+	_, err := u.Append(mailbox, bytes.NewReader(raw), &imap.AppendOptions{Time: at})
+	return err
+}
+
+// Recreate deletes and creates a user's mailbox, empty: its UIDVALIDITY
+// changes, as when a server rebuilds its index.
+func (w *World) Recreate(user, mailbox string) error {
+	u, ok := w.users[strings.ToLower(user)]
+	if !ok {
+		return fmt.Errorf("recreate: no user %s", user)
+	}
+	if err := u.Delete(mailbox); err != nil {
+		return err
+	}
+	return u.Create(mailbox, nil)
+}
+
 // Received lists what the SMTP server accepted, in order.
 func (w *World) Received() []Received {
 	w.mu.Lock()
