@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // maxSecretSize bounds a key: an HMAC key longer than the hash's block
@@ -70,10 +71,17 @@ func (s *Store) currentSecretTx(ctx context.Context, tx *sql.Tx, name string) ([
 	return key, gen, nil
 }
 
+// SecretRetention is how long a key still verifies after it was replaced:
+// longer than any token lives (unsubscribe links: a year; VERP tokens: 30
+// days and a grace), so that a token signed with it stays valid until it
+// expires, however often keys rotate.
+const SecretRetention = 400 * 24 * time.Hour
+
 // RotateSecret replaces the current key called name by a new random one
-// of size bytes and returns it. The key it replaces stays listed by
-// SecretKeys, so tokens signed before the rotation keep verifying until
-// the next one; older keys are deleted. Two rotations racing make one.
+// of size bytes and returns it. The keys it replaces stay listed by
+// SecretKeys for SecretRetention, so tokens signed before the rotation
+// keep verifying until they expire; keys replaced longer ago are deleted.
+// Two rotations racing make one.
 func (s *Store) RotateSecret(ctx context.Context, name string, size int) ([]byte, error) {
 	if err := checkSecretSize(size); err != nil {
 		return nil, fmt.Errorf("rotate secret %s: %w", name, err)
@@ -103,30 +111,40 @@ func (s *Store) rotateSecretTx(ctx context.Context, tx *sql.Tx, name string, siz
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), name, gen+1, fresh, s.micros(s.now())); err != nil {
 		return nil, fmt.Errorf("store new key: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q("DELETE FROM secrets WHERE name = ? AND generation < ?"), name, gen); err != nil {
+	// A key is retired once its successor (generation + 1) is older than
+	// the retention.
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM secrets WHERE name = ? AND generation IN
+		(SELECT generation - 1 FROM secrets WHERE name = ? AND created_at < ?)`),
+		name, name, s.micros(s.now().Add(-SecretRetention))); err != nil {
 		return nil, fmt.Errorf("delete old keys: %w", err)
 	}
 	key, _, err := s.currentSecretTx(ctx, tx, name)
 	return key, err
 }
 
-// SecretKeys lists the keys called name that still verify: the current
-// one first, then the one it replaced, if any. It creates nothing: a name
-// never used has no keys.
+// SecretKeys lists the keys called name that still verify, newest first:
+// the current one, then each older one replaced less than SecretRetention
+// ago. It creates nothing: a name never used has no keys.
 func (s *Store) SecretKeys(ctx context.Context, name string) ([][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT secret FROM secrets WHERE name = ?
-		ORDER BY generation DESC LIMIT 2`), name)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT secret, created_at FROM secrets WHERE name = ?
+		ORDER BY generation DESC`), name)
 	if err != nil {
 		return nil, fmt.Errorf("list keys of secret %s: %w", name, err)
 	}
 	defer rows.Close()
+	cutoff := s.micros(s.now().Add(-SecretRetention))
 	var keys [][]byte
+	replacedAt := int64(-1) // creation of the key that replaced this one; -1: none
 	for rows.Next() {
 		var k []byte
-		if err := rows.Scan(&k); err != nil {
+		var created int64
+		if err := rows.Scan(&k, &created); err != nil {
 			return nil, fmt.Errorf("scan key of secret %s: %w", name, err)
 		}
-		keys = append(keys, k)
+		if replacedAt >= 0 && replacedAt < cutoff {
+			break
+		}
+		keys, replacedAt = append(keys, k), created
 	}
 	return keys, rows.Err()
 }

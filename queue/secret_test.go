@@ -5,11 +5,13 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestSecretCreatedOnceSharedAndRotated(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
-		a, b := openTest(t, dsn, Options{}), openTest(t, dsn, Options{})
+		clock := newClock()
+		a, b := openTest(t, dsn, Options{Now: clock.Now}), openTest(t, dsn, Options{Now: clock.Now})
 		ctx := context.Background()
 		keys := make([][]byte, 4)
 		var wg sync.WaitGroup
@@ -34,11 +36,11 @@ func TestSecretCreatedOnceSharedAndRotated(t *testing.T) {
 		if _, err := a.Secret(ctx, "reply-token", 16); err == nil {
 			t.Error("Secret with another size than the stored key succeeded")
 		}
-		checkRotation(t, a, b, keys[0])
+		checkRotation(t, a, b, keys[0], clock)
 	})
 }
 
-func checkRotation(t *testing.T, a, b *Store, first []byte) {
+func checkRotation(t *testing.T, a, b *Store, first []byte, clock *testClock) {
 	t.Helper()
 	ctx := context.Background()
 	second, err := a.RotateSecret(ctx, "reply-token", 32)
@@ -53,7 +55,17 @@ func checkRotation(t *testing.T, a, b *Store, first []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertKeys(t, a, third, second) // the first key no longer verifies
+	// Issue 9: tokens signed with older keys stay valid until they expire,
+	// however often keys rotate.
+	assertKeys(t, a, third, second, first)
+	clock.Add(SecretRetention + time.Hour)
+	fourth, err := a.RotateSecret(ctx, "reply-token", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// third was replaced just now; second and first were replaced longer
+	// ago than any token lives.
+	assertKeys(t, b, fourth, third)
 }
 
 func assertKeys(t *testing.T, s *Store, want ...[]byte) {

@@ -76,6 +76,7 @@ func commandSpecs(o cliIO) []*spec {
 		newQueueCommand(o),
 		newHeldCommand(o),
 		newMembersCommand(o),
+		newKeysCommand(o),
 		newScheduleCommand(o),
 		newDemoCommand(o),
 		newVersionCommand(o),

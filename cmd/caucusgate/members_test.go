@@ -96,3 +96,18 @@ func membersList(t *testing.T, config string) []memberRow {
 	}
 	return out
 }
+
+// TestKeysRotate: each rotation adds a key, and the older keys keep
+// verifying.
+func TestKeysRotate(t *testing.T) {
+	_, config := cliWorld(t, membersRules)
+	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 0 {
+		t.Fatalf("run -once: %d %s", status, stderr)
+	}
+	for _, want := range []string{"2 keys verify", "3 keys verify"} {
+		status, out, stderr := runCLI(t, "keys", "rotate", "-config", config)
+		if status != 0 || !strings.Contains(out, want) {
+			t.Errorf("keys rotate: %d %q %s; want %q", status, out, stderr, want)
+		}
+	}
+}
