@@ -95,7 +95,11 @@ func (c *checker) resolve(node ast.Node) (ast.Node, bool) {
 			c.anchors[n.Name.GetToken().Value] = n.Value
 			node = n.Value
 		case *ast.TagNode:
-			node = n.Value
+			// goccy decodes its own set of tags by rules of its own, and
+			// refuses the others only when it decodes: no tag is used in
+			// these files, so the checker and the decoder cannot disagree.
+			c.errorAt(n, "YAML tag %s: these files use no tags; remove it", n.Start.Value)
+			return nil, false
 		case *ast.AliasNode:
 			name := n.Value.GetToken().Value
 			target, ok := c.anchors[name]

@@ -53,7 +53,9 @@ func decode(file string, data []byte, v any, partial bool) (*Positions, Diagnost
 	if diags.HasErrors() && (!partial || !c.prune(body)) {
 		return pos, diags, false
 	}
-	if err := yaml.NodeToValue(body, v); err != nil {
+	// Strict is the backstop: whatever the checker lets through that goccy
+	// would decode loosely is an error here, reported at its token.
+	if err := yaml.NodeToValue(body, v, yaml.Strict()); err != nil {
 		return pos, append(diags, fromYAMLError(file, err)), false
 	}
 	return pos, diags, true

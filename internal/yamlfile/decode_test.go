@@ -250,3 +250,33 @@ func TestDecodePartial(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotedScalarsAreText: a quoted "t", "1" or "0x1F" is text: the
+// checker refuses it where a bool or number is wanted, in one pass, rather
+// than letting goccy refuse it one error a run.
+func TestQuotedScalarsAreText(t *testing.T) {
+	src := []byte("accounts:\n  - idle: \"t\"\n  - idle: \"1\"\nrelay:\n  sessions: \"0x1F\"\n  port: \"31\"\nratio: \"1.5\"\n")
+	var cfg testConfig
+	diags := Decode("f.yaml", src, &cfg)
+	got := diags.String()
+	for _, want := range []string{"f.yaml:2:11: accounts[0].idle: expected true or false", "f.yaml:3:11: accounts[1].idle: expected true or false",
+		"f.yaml:5:13: relay.sessions: expected a whole number", "f.yaml:6:9: relay.port: expected a whole number", "f.yaml:7:8: ratio: expected a number"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if n := len(diags.Errors()); n != 5 || !strings.Contains(got, "remove the quotes") {
+		t.Errorf("%d errors, want 5 with a hint:\n%s", n, got)
+	}
+}
+
+// TestTagsAgree is FuzzDecode's finding: a tagged list item made Decode and
+// DecodePartial report differently.
+func TestTagsAgree(t *testing.T) {
+	src := []byte("accounts:\n  - !00000\n00000000: 00")
+	diags := Decode("f.yaml", src, &testConfig{})
+	_, partial, _ := DecodePartial("f.yaml", src, &testConfig{})
+	if diags.String() != partial.String() || !strings.Contains(diags.String(), "f.yaml:2:5: YAML tag !00000") {
+		t.Fatalf("Decode:\n%s\nDecodePartial:\n%s", diags, partial)
+	}
+}

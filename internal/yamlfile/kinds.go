@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // checkKind checks node against t by t's kind.
@@ -68,22 +69,28 @@ func (c *checker) checkScalar(node ast.Node, path, want string) {
 	}
 }
 
+// checkBool accepts true and false only: a quoted "true" is text, and
+// goccy refuses it (and "t", "1") for a bool.
 func (c *checker) checkBool(node ast.Node, path string) {
 	if node.Type() == ast.BoolType {
 		return
 	}
-	if s, ok := node.(*ast.StringNode); ok {
-		if _, err := strconv.ParseBool(s.Value); err == nil {
-			return
-		}
+	c.errorAt(node, "%s: expected true or false, found %s%s", label(path), describe(node), unquoteHint(node))
+}
+
+// unquoteHint suggests removing the quotes of a quoted scalar: quoted, a
+// number or a boolean is text.
+func unquoteHint(node ast.Node) string {
+	if s, ok := node.(*ast.StringNode); ok && s.Token != nil && (s.Token.Type == token.DoubleQuoteType || s.Token.Type == token.SingleQuoteType) {
+		return " (quoted, it is text: remove the quotes)"
 	}
-	c.errorAt(node, "%s: expected true or false, found %s", label(path), describe(node))
+	return ""
 }
 
 func (c *checker) checkInt(node ast.Node, t reflect.Type, path string) {
 	n, ok := intValue(node)
 	if !ok {
-		c.errorAt(node, "%s: expected a whole number, found %s", label(path), describe(node))
+		c.errorAt(node, "%s: expected a whole number, found %s%s", label(path), describe(node), unquoteHint(node))
 		return
 	}
 	if overflows(t, n) {
@@ -96,16 +103,12 @@ func (c *checker) checkFloat(node ast.Node, path string) {
 	case ast.IntegerType, ast.FloatType, ast.InfinityType, ast.NanType:
 		return
 	}
-	if s, ok := node.(*ast.StringNode); ok {
-		if _, err := strconv.ParseFloat(s.Value, 64); err == nil {
-			return
-		}
-	}
-	c.errorAt(node, "%s: expected a number, found %s", label(path), describe(node))
+	c.errorAt(node, "%s: expected a number, found %s%s", label(path), describe(node), unquoteHint(node))
 }
 
-// intValue returns the integer node holds, as goccy would decode it: an
-// integer, a float without a fraction, or a string of digits.
+// intValue returns the integer node holds: an integer, or a float without a
+// fraction. A string is not one, quoted digits included: goccy decodes
+// some ("31") and refuses others ("0x1F", "-5") by rules not worth copying.
 func intValue(node ast.Node) (float64, bool) {
 	switch n := node.(type) {
 	case *ast.IntegerNode:
@@ -117,9 +120,6 @@ func intValue(node ast.Node) (float64, bool) {
 		}
 	case *ast.FloatNode:
 		return n.Value, n.Value == math.Trunc(n.Value)
-	case *ast.StringNode:
-		v, err := strconv.ParseInt(n.Value, 0, 64)
-		return float64(v), err == nil
 	}
 	return 0, false
 }
