@@ -306,3 +306,43 @@ func (b *adminBackend) Ready(ctx context.Context) error {
 	}
 	return b.g.health.ready(b.g.cfg.Now())
 }
+
+// Members joins the rosters of the rules in force with the store's
+// bounce states: every roster address, and any address with a state that
+// left every roster.
+func (b *adminBackend) Members(ctx context.Context) ([]admin.Member, error) {
+	states, err := b.store().MemberStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byAddr := map[string]*admin.Member{}
+	var order []string
+	get := func(addr string) *admin.Member {
+		addr = strings.ToLower(addr)
+		if byAddr[addr] == nil {
+			byAddr[addr] = &admin.Member{Address: addr}
+			order = append(order, addr)
+		}
+		return byAddr[addr]
+	}
+	for _, c := range b.g.cfg.Rules.Current().Caucuses() {
+		for _, m := range c.Members {
+			am := get(m)
+			am.Caucuses = append(am.Caucuses, c.ID)
+		}
+	}
+	for _, st := range states {
+		am := get(st.Address)
+		am.Disabled, am.Score, am.LastBounce = st.Disabled, st.Score, st.LastBounce
+	}
+	sort.Strings(order)
+	out := make([]admin.Member, 0, len(order))
+	for _, a := range order {
+		out = append(out, *byAddr[a])
+	}
+	return out, nil
+}
+
+func (b *adminBackend) EnableMember(ctx context.Context, address, by string) error {
+	return b.store().EnableMember(ctx, address, by)
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"caucusgate/gateway/mailsim"
+	"caucusgate/queue"
 	"caucusgate/queue/queuetest"
 )
 
@@ -164,5 +165,37 @@ rules:
 		if n != 1 {
 			t.Errorf("%s was told %d times of the disabling, want once", to, n)
 		}
+	}
+}
+
+// TestAdminMembers: the admin backend lists roster addresses with their
+// bounce state and re-enables a disabled one.
+func TestAdminMembers(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, rosterRules)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		b := queue.Bounce{Member: "ana@example.net", Caucus: "education", Class: queue.BounceHard,
+			At: at.Add(time.Duration(i) * 25 * time.Hour), Scoring: &queue.BounceScoring{}}
+		if err := p.store.RecordBounce(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.AdminBackend()
+	ms, err := b.Members(ctx)
+	if err != nil || len(ms) != 2 || ms[0].Address != "ana@example.net" || !ms[0].Disabled || ms[0].Score != 5 ||
+		!slices.Equal(ms[0].Caucuses, []string{"education"}) || ms[1].Disabled {
+		t.Fatalf("members %+v, %v; want ana disabled at 5 in education, bo enabled", ms, err)
+	}
+	if err := b.EnableMember(ctx, "ana@example.net", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := b.Members(ctx); ms[0].Disabled {
+		t.Error("ana still disabled after enable")
 	}
 }

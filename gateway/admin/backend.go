@@ -52,6 +52,12 @@ type Backend interface {
 	Retry(ctx context.Context, id int64) error
 	Cancel(ctx context.Context, id int64) error
 
+	// Members lists every roster address with its bounce state; Disabled
+	// ones get no copies. EnableMember re-enables one (ErrNotFound: no
+	// state recorded for it).
+	Members(ctx context.Context) ([]Member, error)
+	EnableMember(ctx context.Context, address, by string) error
+
 	Schedules(ctx context.Context) ([]Schedule, error)
 	Caucuses(ctx context.Context) ([]Caucus, error)
 	RulesStatus(ctx context.Context) RulesStatus
@@ -131,6 +137,16 @@ type Decision struct {
 
 // Delivery is one delivery row, as `caucusgate queue list` shows it.
 type Delivery = queue.DeliveryInfo
+
+// Member is one roster address's bounce state (Mailman 3's scoring): the
+// rules file says who is a member, the store only how its mail fares.
+type Member struct {
+	Address    string
+	Caucuses   []string // the rosters it is on; none: it left them all
+	Disabled   bool
+	Score      float64
+	LastBounce time.Time // zero: never bounced
+}
 
 // Schedule is one relay schedule.
 type Schedule struct {

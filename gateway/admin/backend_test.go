@@ -35,6 +35,27 @@ type memBackend struct {
 	cancelled []int64
 	limits    []int
 	originals map[string][]byte // "held/ID" or "reply/ID": the original
+	members   []Member
+	enabled   []string // "address by"
+}
+
+func (b *memBackend) Members(context.Context) ([]Member, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.members), b.failAll
+}
+
+func (b *memBackend) EnableMember(_ context.Context, address, by string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := range b.members {
+		if b.members[i].Address == address {
+			b.members[i].Disabled, b.members[i].Score = false, 0
+			b.enabled = append(b.enabled, address+" "+by)
+			return nil
+		}
+	}
+	return fmt.Errorf("member %s: %w", address, queue.ErrNotFound)
 }
 
 func (b *memBackend) HeldMessage(_ context.Context, id int64) (Held, error) {

@@ -67,6 +67,8 @@ func (s *server) loginRoutes() http.Handler {
 	mux.HandleFunc("GET /decisions", s.decisionsPage)
 	mux.HandleFunc("GET /decisions/{id}", s.decisionPage)
 	mux.HandleFunc("GET /queue", s.queuePage)
+	mux.HandleFunc("GET /members", s.membersPage)
+	mux.Handle("POST /members/enable", s.requireToken(s.enableMember))
 	mux.HandleFunc("GET /schedules", s.schedulesPage)
 	mux.HandleFunc("GET /caucuses", s.caucusesPage)
 	mux.HandleFunc("GET /rules", s.rulesPage)

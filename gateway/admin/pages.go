@@ -2,7 +2,9 @@ package admin
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Decision and queue listings show this many rows unless ?limit= asks for
@@ -12,10 +14,12 @@ const (
 	maxLimit     = 1000
 )
 
-// heldData is what the front page shows: everything waiting for a person.
+// heldData is what the front page shows: everything waiting for a person,
+// and the addresses whose bounces disabled them.
 type heldData struct {
 	Messages []Held
 	Replies  []HeldReply
+	Bounced  []Member
 }
 
 func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +33,17 @@ func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "list held replies", err)
 		return
 	}
+	members, err := s.cfg.Backend.Members(r.Context())
+	if err != nil {
+		s.fail(w, r, "list members", err)
+		return
+	}
 	d := heldData{Messages: held, Replies: replies}
+	for _, m := range members {
+		if m.Disabled {
+			d.Bounced = append(d.Bounced, m)
+		}
+	}
 	s.render(w, http.StatusOK, "held", s.newView(r, "held", "Held for moderation", d))
 }
 
@@ -132,4 +146,25 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+func (s *server) membersPage(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.cfg.Backend.Members(r.Context())
+	if err != nil {
+		s.fail(w, r, "list members", err)
+		return
+	}
+	s.render(w, http.StatusOK, "members", s.newView(r, "members", "Members", ms))
+}
+
+// enableMember re-enables the address of the form, and goes back to the
+// members page saying so.
+func (s *server) enableMember(w http.ResponseWriter, r *http.Request) {
+	addr := strings.ToLower(strings.TrimSpace(r.PostForm.Get("address")))
+	if err := s.cfg.Backend.EnableMember(r.Context(), addr, "admin "+userOf(r)); err != nil {
+		s.fail(w, r, "enable member", err)
+		return
+	}
+	s.log.Info("enable member: enabled", "address", addr, "by", userOf(r))
+	http.Redirect(w, r, "/members?enabled="+url.QueryEscape(addr), http.StatusSeeOther)
 }

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +165,40 @@ func TestPhoneColumns(t *testing.T) {
 	css := h.get("/static/style.css").body
 	if !strings.Contains(css, ".wide { display: none") {
 		t.Error("the style sheet hides no wide column at phone width")
+	}
+}
+
+// TestMembersPage: the members page shows each address's state, score,
+// last bounce and caucuses, and re-enables a disabled one; the held page
+// names the member whose bounces disabled it.
+func TestMembersPage(t *testing.T) {
+	h := newHarness(t)
+	h.backend.members = []Member{
+		{Address: "ana@example.net", Caucuses: []string{"education", "climate"}, Disabled: true, Score: 5, LastBounce: testNow.Add(-time.Hour)},
+		{Address: "bo@example.net", Caucuses: []string{"education"}},
+	}
+	body := h.get("/members").body
+	for _, w := range []string{"ana@example.net", `<span class="state failed">disabled</span>`, "5.0", "education, climate",
+		"2026-11-26 11:00 UTC", `id="enable-ana@example.net"`, "bo@example.net", "never"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("members page lacks %q", w)
+		}
+	}
+	if strings.Contains(body, `id="enable-bo@example.net"`) {
+		t.Error("an enabled address offers Re-enable")
+	}
+	front := h.get("/").body
+	if !strings.Contains(front, `id="bounced"`) || !strings.Contains(front, "<b>ana@example.net</b>") {
+		t.Error("the held page does not name the member who bounced")
+	}
+	form := url.Values{"csrf": {h.token("/members")}, "address": {"ana@example.net"}}
+	if r := h.do("POST", "/members/enable", form, true); r.status != http.StatusSeeOther {
+		t.Fatalf("enable: %d %s", r.status, r.body)
+	}
+	if len(h.backend.enabled) != 1 || h.backend.enabled[0] != "ana@example.net admin admin" {
+		t.Errorf("enabled %v", h.backend.enabled)
+	}
+	if r := h.do("POST", "/members/enable", url.Values{"address": {"ana@example.net"}}, true); r.status != http.StatusForbidden {
+		t.Errorf("enable without a CSRF token: %d, want 403", r.status)
 	}
 }

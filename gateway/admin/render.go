@@ -21,7 +21,7 @@ func staticFS() fs.FS { return staticFiles }
 
 // pageNames are the pages, each templates/NAME.html defining "content"
 // inside the shared layout.
-var pageNames = [...]string{"held", "heldmessage", "heldreply", "decisions", "decision", "queue", "schedules", "caucuses", "rules", "error"}
+var pageNames = [...]string{"held", "heldmessage", "heldreply", "decisions", "decision", "queue", "members", "schedules", "caucuses", "rules", "error"}
 
 type pages map[string]*template.Template
 
