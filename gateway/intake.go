@@ -118,7 +118,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 // the message never fails: problems are warnings kept in the trace.
 func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[string][]string, m imapwatch.Message) (queue.Incoming, rules.Decision, error) {
 	msg := parseInbound(m.Raw)
-	forwarded, err := in.store.ForwardedMessageID(ctx, msg.MessageID)
+	forwarded, err := in.forwardedBefore(ctx, set, msg, m.Raw)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("look up message-id %q: %w", msg.MessageID, err)
 	}
@@ -185,6 +185,8 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 		return in.unsubscribeByMail(ctx, set, d, msg, c.caucus)
 	case kindUnrouted:
 		return in.replyFallback(ctx, set, d, msg)
+	case kindListMail:
+		return handled{decision: undecided(d, fmt.Sprintf("came through the list of caucus %s: discussion or our own copy, never forwarded by the rules", c.caucus))}, nil
 	case kindBounce:
 		bounces, err := in.bounces(ctx, msg, raw)
 		return handled{decision: d, bounces: bounces}, err

@@ -35,6 +35,10 @@ const (
 	// kindBadToken came to a plus-address token that does not open, or
 	// opens as a kind nothing answers to.
 	kindBadToken
+	// kindListMail came through a caucus's own list (its list_id) and no
+	// token or fallback makes it an answer: discussion, or our own copy
+	// coming back. It never goes through the forwarding rules.
+	kindListMail
 	// kindUnsubscribe is a roster member's "unsubscribe CAUCUS" mail.
 	kindUnsubscribe
 	// kindUnrouted is mail no rule routes and no token names: perhaps a
@@ -46,7 +50,7 @@ const (
 type classified struct {
 	kind   mailKind
 	token  token.Token // kindModeratorAnswer, kindCaucusReply, kindInviterAnswer
-	caucus string      // kindUnsubscribe: the caucus to leave
+	caucus string      // kindUnsubscribe: the caucus to leave; kindListMail: whose list
 	why    string      // kindBadToken: why the token was refused
 }
 
@@ -64,6 +68,9 @@ func (in *intake) classify(set *rules.Set, d rules.Decision, msg *inbound) class
 	case d.Action == rules.Reply && d.ReplyToken != "":
 		return in.classifyToken(d.ReplyToken)
 	case d.Action != rules.None:
+		if id := throughAnyList(set, msg); id != "" {
+			return classified{kind: kindListMail, caucus: id}
+		}
 		return classified{kind: kindForward}
 	}
 	if id := unsubscribeRequest(set, msg); id != "" {
