@@ -19,9 +19,15 @@ func (c listIDCond) eval(x *input) Step {
 		}
 	}
 	if len(values) == 0 {
-		return Step{What: c.what, Why: "no List-Id"}
+		return Step{What: c.what, Why: whyNoListID}
 	}
-	return Step{What: c.what, Why: listID(values[0]) + " does not match"}
+	return Step{What: c.what, Why: whyNoMatch}
+}
+
+const whyNoListID = "no List-Id"
+
+func (c listIDCond) staticMisses() []Step {
+	return []Step{{What: c.what, Why: whyNoListID}, {What: c.what, Why: whyNoMatch}}
 }
 
 func (c *compiler) listIDCond(path, pattern string) (cond, bool) {
@@ -53,7 +59,9 @@ func (c attachmentCond) eval(x *input) Step {
 			return Step{What: c.what, Matched: true, Why: fmt.Sprintf("%q matches", v)}
 		}
 	}
-	return Step{What: c.what, Why: fmt.Sprintf("none of %d attachments matches", len(m.Attachments))}
+	return Step{What: c.what, Why: x.why("attachments", nil, func([]string) string {
+		return fmt.Sprintf("none of %d attachments matches", len(m.Attachments))
+	})}
 }
 
 func (c *compiler) attachmentCond(path, pattern string) (cond, bool) {
@@ -80,7 +88,7 @@ func (c sizeCond) eval(x *input) Step {
 	if !c.greater {
 		ok = m.Size < c.bound || (c.orEqual && m.Size == c.bound)
 	}
-	return Step{What: c.what, Matched: ok, Why: fmt.Sprintf("size %d bytes", m.Size)}
+	return Step{What: c.what, Matched: ok, Why: x.why("size", nil, func([]string) string { return fmt.Sprintf("size %d bytes", m.Size) })}
 }
 
 func (c *compiler) sizeCond(path, expr string) (cond, bool) {

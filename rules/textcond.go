@@ -16,6 +16,46 @@ type input struct {
 	set     *Set
 	lower   map[string]loweredField
 	trusted *trust.Verdict // computed when a condition or a tag needs it
+	whys    map[string]string
+	arena   []Step // the trace's steps, allocated in chunks
+	scratch []Step // a stack of the steps of blocks being evaluated
+
+	from, subject, body []string // fields' values, made once
+}
+
+// pop moves the steps pushed on the scratch stack since base into the
+// arena, and returns them: a trace over hundreds of rules costs a few
+// allocations, not one a rule.
+func (x *input) pop(base int) []Step {
+	s := x.keep(x.scratch[base:])
+	clear(x.scratch[base:])
+	x.scratch = x.scratch[:base]
+	return s
+}
+
+// keep copies steps into the arena and returns the copy.
+func (x *input) keep(steps []Step) []Step {
+	n := len(steps)
+	if cap(x.arena)-len(x.arena) < n {
+		x.arena = make([]Step, 0, max(n, 32))
+	}
+	s := append(x.arena[len(x.arena):len(x.arena):len(x.arena)+n], steps...)
+	x.arena = x.arena[:len(x.arena)+n]
+	return s
+}
+
+// why returns the explanation of a miss on the field named key, made once
+// a message: hundreds of rules test the same field.
+func (x *input) why(key string, values []string, explain func([]string) string) string {
+	if w, ok := x.whys[key]; ok {
+		return w
+	}
+	w := explain(values)
+	if x.whys == nil {
+		x.whys = map[string]string{}
+	}
+	x.whys[key] = w
+	return w
 }
 
 // verdict is the set's Verdict on the message, computed once.
@@ -57,7 +97,7 @@ func (x *input) lowered(key string, values []string) loweredField {
 type textCond struct {
 	what  string
 	key   string // names the field for input's cache
-	field func(*Message) []string
+	field func(*input) []string
 	re    *regexp.Regexp
 	lits  []string // non-nil: the expression is these literals
 	fold  bool     // lits are lower case, to find in lower-cased text
@@ -68,18 +108,24 @@ type textCond struct {
 }
 
 func (c textCond) eval(x *input) Step {
-	values := c.field(x.m)
+	values := c.field(x)
 	for i := range values {
 		if found, ok := c.find(x, values, i); ok {
 			return Step{What: c.what, Matched: true, Why: "matched " + strconv.Quote(clip(found))}
 		}
 	}
 	if len(values) == 0 {
-		return Step{What: c.what, Why: "absent"}
+		return Step{What: c.what, Why: whyAbsent}
 	}
 	// The text is in the stored message: repeating it in every failed
 	// step would cost more than the whole evaluation.
-	return Step{What: c.what, Why: "no match"}
+	return Step{What: c.what, Why: whyNoMatch}
+}
+
+const whyAbsent, whyNoMatch = "absent", "no match"
+
+func (c textCond) staticMisses() []Step {
+	return []Step{{What: c.what, Why: whyAbsent}, {What: c.what, Why: whyNoMatch}}
 }
 
 // find looks in values[i] and returns what matched.
@@ -200,9 +246,25 @@ func clip(s string) string {
 	return s
 }
 
-func subjectField(m *Message) []string { return []string{m.Subject} }
-func bodyField(m *Message) []string    { return nonEmpty(m.Body) }
+// The fields' values are made once a message: hundreds of conditions
+// read them.
+func subjectField(x *input) []string {
+	if x.subject == nil {
+		x.subject = []string{x.m.Subject}
+	}
+	return x.subject
+}
 
-func headerField(name string) func(*Message) []string {
-	return func(m *Message) []string { return m.header(name) }
+func bodyField(x *input) []string {
+	if x.body == nil {
+		x.body = nonEmpty(x.m.Body)
+		if x.body == nil {
+			x.body = []string{}
+		}
+	}
+	return x.body
+}
+
+func headerField(name string) func(*input) []string {
+	return func(x *input) []string { return x.m.header(name) }
 }

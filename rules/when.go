@@ -50,24 +50,24 @@ func (c *compiler) compileWhen(path string, w *fileWhen) cond {
 		add(c.authCond(path+".authenticated", *w.Authenticated))
 	}
 	c.compileNested(path, w, &all)
-	return all
+	return newAllOf(all.what, all.conds)
 }
 
 // compileNested compiles any, all and not.
 func (c *compiler) compileNested(path string, w *fileWhen, all *allOf) {
 	if len(w.Any) > 0 {
-		a := anyOf{}
+		var conds []cond
 		for i := range w.Any {
-			a.conds = append(a.conds, c.compileWhen(yamlfile.Index(path+".any", i), &w.Any[i]))
+			conds = append(conds, c.compileWhen(yamlfile.Index(path+".any", i), &w.Any[i]))
 		}
-		all.conds = append(all.conds, a)
+		all.conds = append(all.conds, newAnyOf(conds))
 	}
 	if len(w.All) > 0 {
 		a := allOf{what: "all"}
 		for i := range w.All {
 			a.conds = append(a.conds, c.compileWhen(yamlfile.Index(path+".all", i), &w.All[i]))
 		}
-		all.conds = append(all.conds, a)
+		all.conds = append(all.conds, newAllOf(a.what, a.conds))
 	}
 	if w.Not != nil {
 		all.conds = append(all.conds, notOf{inner: c.compileWhen(path+".not", w.Not)})
@@ -83,16 +83,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (c *compiler) addressCond(path, key, pattern string, field func(*Message) []string) (cond, bool) {
+func (c *compiler) addressCond(path, key, pattern string, field func(*input) []string) (cond, bool) {
 	g, err := compileAddressGlob(pattern)
 	if err != nil {
 		c.errorf(path, "%v", err)
 		return nil, false
 	}
-	return addressCond{what: fmt.Sprintf("%s %q", key, pattern), field: field, glob: g}, true
+	return addressCond{what: fmt.Sprintf("%s %q", key, pattern), key: key, field: field, glob: g}, true
 }
 
-func (c *compiler) textCond(path, key, expr string, field func(*Message) []string) (cond, bool) {
+func (c *compiler) textCond(path, key, expr string, field func(*input) []string) (cond, bool) {
 	tc, err := newTextCond(key, expr, field)
 	if err != nil {
 		c.errorf(path, "bad regular expression %q: %v", expr, regexpProblem(err))
@@ -101,7 +101,7 @@ func (c *compiler) textCond(path, key, expr string, field func(*Message) []strin
 	return tc, true
 }
 
-func newTextCond(key, expr string, field func(*Message) []string) (textCond, error) {
+func newTextCond(key, expr string, field func(*input) []string) (textCond, error) {
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return textCond{}, err
