@@ -117,6 +117,7 @@ func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 	r := &rule{name: name, index: i, hold: fr.Hold, discard: fr.Discard, stop: fr.Stop, schedule: fr.Schedule, replySchedule: fr.ReplySchedule, mode: fr.Mode}
 	if fr.When != nil {
 		r.when = c.compileWhen(path+".when", fr.When)
+		r.pre, r.missSteps = compilePrefilter(r.when)
 	}
 	for j, id := range fr.Forward {
 		if _, ok := c.set.byID[id]; !ok {

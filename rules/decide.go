@@ -71,6 +71,10 @@ func (ev *evaluation) run(from int) {
 		ev.d.Trace.Rules = make([]RuleTrace, 0, len(ev.set.rules)-from)
 	}
 	for i, r := range ev.set.rules[from:] {
+		if r.pre != nil && !ev.set.noPrefilter && r.pre.misses(ev.in) {
+			ev.d.Trace.Rules = append(ev.d.Trace.Rules, RuleTrace{Rule: r.name, Steps: r.missSteps})
+			continue
+		}
 		rt := RuleTrace{Rule: r.name, Matched: true}
 		if r.when != nil {
 			st := r.when.eval(ev.in)

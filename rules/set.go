@@ -26,6 +26,8 @@ type Set struct {
 	tags       *tagParser
 	prints     map[string]string // rule name → canonical form, for Diff
 	cprints    map[string]string // caucus id → canonical form, for Diff
+	// noPrefilter evaluates every rule in full: tests compare.
+	noPrefilter bool
 }
 
 // rule is one compiled rule.
@@ -41,6 +43,10 @@ type rule struct {
 	schedule      string
 	replySchedule string
 	mode          string
+	// pre, when set, proves cheaply that the rule misses on its first
+	// condition; missSteps are then the rule's trace steps.
+	pre       prefilter
+	missSteps []Step
 }
 
 // Load reads and compiles the rules file at path. The error is for a file

@@ -21,6 +21,7 @@ type input struct {
 	scratch []Step // a stack of the steps of blocks being evaluated
 
 	from, subject, body []string // fields' values, made once
+	pairSets            map[string]*pairSet
 }
 
 // pop moves the steps pushed on the scratch stack since base into the
