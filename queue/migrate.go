@@ -75,7 +75,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 }
 
 func (s *Store) riverMigrator() (*rivermigrate.Migrator[*sql.Tx], error) {
-	m, err := rivermigrate.New(s.driver, &rivermigrate.Config{Logger: s.log})
+	m, err := rivermigrate.New(s.driver, &rivermigrate.Config{Logger: orLogger(s.opts.RiverLogger, s.log)})
 	if err != nil {
 		return nil, fmt.Errorf("create river migrator: %w", err)
 	}

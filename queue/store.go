@@ -29,6 +29,9 @@ type Options struct {
 	// Logger receives the store's and River's logs. Defaults to a logger
 	// that discards everything.
 	Logger *slog.Logger
+	// RiverLogger receives River's own logs (its executor and producer
+	// report at INFO); nil: Logger.
+	RiverLogger *slog.Logger
 	// Now is the clock for our own records (receipt, attempts, leases,
 	// heartbeats). Defaults to time.Now.
 	Now func() time.Time
@@ -177,7 +180,7 @@ func (s *Store) newClient() error {
 	}
 	cfg := &river.Config{
 		ID:                   s.instanceID,
-		Logger:               s.log,
+		Logger:               orLogger(s.opts.RiverLogger, s.log),
 		FetchPollInterval:    orDefault(s.opts.FetchPollInterval, 200*time.Millisecond),
 		FetchCooldown:        min(100*time.Millisecond, orDefault(s.opts.FetchPollInterval, 200*time.Millisecond)),
 		JobTimeout:           orDefault(s.opts.JobTimeout, time.Hour),
@@ -250,4 +253,11 @@ func fromMicros(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(v.Int64).UTC()
+}
+
+func orLogger(l, def *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return def
 }

@@ -228,11 +228,13 @@ func (s *Store) report(o DeliveryOutcome) {
 	}
 	attrs := []any{"delivery", o.Delivery.ID, "message", o.Delivery.MessageRef, "caucus", o.Delivery.Caucus,
 		"attempt", o.Delivery.Attempt, "state", o.State, "took", o.Duration}
+	// The gateway logs each outcome once, with its recipients; this is
+	// the store's view, for debugging.
 	if o.Err != nil {
-		s.log.Warn("delivery attempt failed", append(attrs, "error", o.Err)...)
+		s.log.Debug("delivery attempt failed", append(attrs, "error", o.Err)...)
 		return
 	}
-	s.log.Info("delivered", attrs...)
+	s.log.Debug("delivery attempt done", attrs...)
 }
 
 // Start starts the delivery workers, which hand each due delivery to d.

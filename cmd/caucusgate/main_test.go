@@ -148,7 +148,7 @@ func TestCheckSecretSources(t *testing.T) {
 	base := "accounts:\n  - name: b\n    imap: imap://127.0.0.1:1\n    username: b\n    address: b@example.org\n"
 	for _, tc := range []struct {
 		name, config, want string
-		status            int
+		status             int
 	}{
 		{"missing password_file", base + "    password_file: nope.txt\nrelay:\n  url: smtp://127.0.0.1:2\n", "c.yaml:6:20: password_file: open " + filepath.Join(dir, "nope.txt"), 2},
 		{"empty password_file", base + "    password_file: empty.txt\nrelay:\n  url: smtp://127.0.0.1:2\n", "password_file: " + filepath.Join(dir, "empty.txt") + " is empty", 2},

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -29,12 +28,14 @@ type runCommand struct {
 	config    string
 	once      bool
 	logFormat string
+	logLevel  string
 }
 
 func (c *runCommand) flags(fs *flag.FlagSet) {
 	configFlag(fs, &c.config)
 	fs.BoolVar(&c.once, "once", false, "take what is in the mailboxes now, make every due delivery attempt, and exit")
-	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json (every line, config warnings included)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least level logged: debug, info, warn or error; River's own logs show below warn only at debug")
 }
 
 func (c *runCommand) run(ctx context.Context, args []string) error {
@@ -42,15 +43,18 @@ func (c *runCommand) run(ctx context.Context, args []string) error {
 		return err
 	}
 	configPath, once, logFormat := &c.config, &c.once, &c.logFormat
-	log, err := newLogger(c.stderr, *logFormat)
+	logs, err := newLoggers(c.stderr, *logFormat, c.logLevel)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*configPath, c.stderr)
+	log := logs.log
+	diagOut, flush := logs.configDiagnostics(c.stderr)
+	cfg, err := loadConfig(*configPath, diagOut)
+	flush()
 	if err != nil {
 		return err
 	}
-	d, err := openDaemon(ctx, cfg, log)
+	d, err := openDaemon(ctx, cfg, logs)
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ func (c *runCommand) run(ctx context.Context, args []string) error {
 
 func (c *runCommand) runOnce(ctx context.Context, d *daemon, log *slog.Logger) error {
 	s, err := d.gateway.RunOnce(ctx)
-	log.Info("run -once done", "decisions", s.Decisions, "delivered", s.Delivered, "deferred", s.Deferred, "failed", s.Failed)
+	log.Info("run -once done", countsAttr("decisions", s.Decisions), "delivered", s.Delivered, "deferred", s.Deferred, "failed", s.Failed)
 	return err
 }
 
@@ -108,14 +112,4 @@ func reloadOnSIGHUP(ctx context.Context, r *rulesReloader) (stop func()) {
 		}
 	}()
 	return func() { signal.Stop(ch); close(done) }
-}
-
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
-	}
-	return nil, usagef("-log-format %q: want text or json", format)
 }

@@ -30,12 +30,13 @@ type daemon struct {
 	registry  *prometheus.Registry
 }
 
-func openDaemon(ctx context.Context, cfg *config, log *slog.Logger) (*daemon, error) {
+func openDaemon(ctx context.Context, cfg *config, logs *loggers) (*daemon, error) {
+	log := logs.log
 	gcfg, err := gatewayConfig(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	store, err := queue.Open(ctx, queue.Options{DSN: cfg.storeDSN(), Logger: log})
+	store, err := queue.Open(ctx, queue.Options{DSN: cfg.storeDSN(), Logger: log, RiverLogger: logs.river})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
