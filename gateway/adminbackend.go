@@ -255,7 +255,9 @@ func (b *adminBackend) Schedules(ctx context.Context) ([]admin.Schedule, error) 
 	}
 	for _, info := range infos {
 		s := get(info.Spec)
-		s.Pending, s.LastRun = info.Pending, info.LastRun
+		// The time it ran, not the slot it ran for: a first start runs the
+		// latest slot passed, which precedes the daemon's start.
+		s.Pending, s.LastRun = info.Pending, info.RanAt
 	}
 	out := make([]admin.Schedule, 0, len(bySpec))
 	for _, s := range bySpec {

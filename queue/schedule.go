@@ -26,9 +26,9 @@ func (s *Store) LastRun(ctx context.Context, schedule string) (time.Time, bool, 
 // SetLastRun records slot as the schedule's last run; an earlier slot than
 // the one recorded changes nothing.
 func (s *Store) SetLastRun(ctx context.Context, schedule string, slot time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO schedule_runs (name, last_run) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run
-		WHERE schedule_runs.last_run < excluded.last_run`), schedule, s.micros(slot))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO schedule_runs (name, last_run, ran_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET last_run = excluded.last_run, ran_at = excluded.ran_at
+		WHERE schedule_runs.last_run < excluded.last_run`), schedule, s.micros(slot), s.micros(s.now()))
 	if err != nil {
 		return fmt.Errorf("record last run of %s: %w", schedule, err)
 	}

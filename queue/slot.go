@@ -38,7 +38,10 @@ func (s *Store) ClaimSlot(ctx context.Context, schedule string, slot time.Time, 
 type ScheduleInfo struct {
 	ID      string    `json:"id"` // the spec: it is the schedule's identity
 	Spec    string    `json:"schedule"`
-	LastRun time.Time `json:"last_run,omitzero"`
+	LastRun time.Time `json:"last_run,omitzero"` // the last slot run
+	// RanAt is when that slot was run, which is after the daemon started
+	// (LastRun may be earlier: a first start runs the latest slot passed).
+	RanAt   time.Time `json:"ran_at,omitzero"`
 	Pending int       `json:"pending"`
 	Held    int       `json:"held"` // items waiting for a reviewer
 	NextDue time.Time `json:"next_due,omitzero"`
@@ -73,18 +76,19 @@ func scheduleEntry(m map[string]*ScheduleInfo, spec string) *ScheduleInfo {
 }
 
 func (s *Store) scheduleRunsTx(ctx context.Context, tx *sql.Tx, m map[string]*ScheduleInfo) error {
-	rows, err := tx.QueryContext(ctx, "SELECT name, last_run FROM schedule_runs")
+	rows, err := tx.QueryContext(ctx, "SELECT name, last_run, ran_at FROM schedule_runs")
 	if err != nil {
 		return fmt.Errorf("read last runs: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name string
-		var last int64
-		if err := rows.Scan(&name, &last); err != nil {
+		var last, ran int64
+		if err := rows.Scan(&name, &last, &ran); err != nil {
 			return fmt.Errorf("scan last run: %w", err)
 		}
-		scheduleEntry(m, name).LastRun = time.UnixMicro(last).UTC()
+		e := scheduleEntry(m, name)
+		e.LastRun, e.RanAt = time.UnixMicro(last).UTC(), microsOrZero(ran)
 	}
 	return rows.Err()
 }
