@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"caucusgate/internal/mailstack"
 )
@@ -128,8 +129,9 @@ func TestDovecotUIDValidityReset(t *testing.T) {
 	if len(epochs) != 2 || epochs[1].UIDValidity == epochs[0].UIDValidity || epochs[1].FingerprintBelow == 0 || epochs[1].LastUID != 0 {
 		t.Fatalf("epochs %+v: want a second epoch with a new UIDVALIDITY, LastUID 0 and FingerprintBelow set", epochs)
 	}
-	if last := batches[len(batches)-1]; last.UIDValidity != epochs[1].UIDValidity || subjectOf(last.Messages[0].Raw) != "a" {
-		t.Errorf("the message was not handed over again under the new UIDVALIDITY: %+v", last)
+	// The message is recognised by its header keys before any download.
+	if len(batches) != 1 || sink.recognised == 0 {
+		t.Errorf("after the reset: %d batches (want the first only), %d header recognitions (want some)", len(batches), sink.recognised)
 	}
 }
 
@@ -163,5 +165,25 @@ func bumpUIDValidity(t *testing.T, maildir string) {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Issue 11 item 8 against Dovecot: its imap process frozen (SIGSTOP) during
+// IDLE is noticed at the next NOOP plus the stall timeout, and mail that
+// arrived meanwhile is taken on a fresh connection.
+func TestDovecotFrozenServerNoticed(t *testing.T) {
+	st := mailstack.Start(t, mailstack.Options{})
+	sink, obs := newMemSink(), newRecObserver()
+	cfg := dovecotConfig(t, st, sink, obs)
+	cfg.IdleNoop, cfg.StallTimeout = time.Second, 2*time.Second
+	runInBackground(t, newSupervisor(t, cfg))
+	obs.waitState(t, StateIdle)
+	thaw := st.FreezeIMAP(t)
+	st.SendSMTP(t, "inviter@itu.int", []string{bureau}, invitation("while frozen"))
+	waitReason(t, obs, ErrStalled)
+	sink.waitFor(t, "the message taken on a new connection", func() bool { return len(sink.acked) == 1 })
+	thaw()
+	if got := sink.subjects(); !slices.Equal(got, []string{"while frozen"}) {
+		t.Errorf("accepted %q", got)
 	}
 }
