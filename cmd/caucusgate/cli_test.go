@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFlagsBeforeOrAfterVerb: `queue list -config F` is `queue -config F
@@ -87,5 +88,12 @@ func TestQueueListUnknownState(t *testing.T) {
 	status, stdout, stderr := runCLI(t, "queue", "list", "-state", "pendng", "-config", "nowhere.yaml")
 	if status != 2 || stdout != "" || !strings.Contains(stderr, "did you mean pending?") || !strings.Contains(stderr, "pending, sent, failed, cancelled") {
 		t.Fatalf("status %d, stdout %q, stderr %s", status, stdout, stderr)
+	}
+}
+
+func TestTimesCarryTheirZone(t *testing.T) {
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	if got, want := when(at), at.Local().Format("2006-01-02 15:04:05 ")+at.Local().Format("MST"); got != want || strings.Count(got, " ") != 2 {
+		t.Fatalf("when = %q, want %q", got, want)
 	}
 }

@@ -148,11 +148,12 @@ func (c *queueCommand) table(list []queue.DeliveryInfo) error {
 	return w.Flush()
 }
 
+// when writes a time in the host's zone, always labelled with it.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05")
+	return t.Local().Format("2006-01-02 15:04:05 MST")
 }
 
 func (c *queueCommand) retry(ctx context.Context, args []string) error {
