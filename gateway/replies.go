@@ -40,6 +40,13 @@ func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decis
 func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string, held bool) (handled, error) {
 	r := set.Replies()
 	held = held || r.Review
+	again, err := in.store.ReplyRelayedBefore(ctx, ref, caucus, msg.MessageID, msg.Facts.From)
+	if err != nil {
+		return handled{}, err
+	}
+	if again {
+		return handled{decision: undecided(d, fmt.Sprintf("the same answer (Message-ID %s from %s) was already taken to relay for caucus %s: relayed once", msg.MessageID, msg.Facts.From, caucus))}, nil
+	}
 	invitation, err := in.store.GetMessage(ctx, ref)
 	if err != nil {
 		return handled{}, fmt.Errorf("look up the invitation of a reply: %w", err)

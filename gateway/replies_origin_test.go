@@ -85,3 +85,29 @@ func TestRosterFallbackWithoutRequireAuthIsHeld(t *testing.T) {
 		t.Fatalf("held replies: %d, %v; want the member's, not the outsider's", len(held), err)
 	}
 }
+
+// TestReplyAllIsRelayedOnce: a reply-all to the copy's token with the
+// bureau in Cc lands twice in the mailbox (with its Delivered-To each);
+// the answer is relayed once, whether both arrive in one batch or not.
+func TestReplyAllIsRelayedOnce(t *testing.T) {
+	for _, together := range []bool{true, false} {
+		t.Run(map[bool]string{true: "one batch", false: "two batches"}[together], func(t *testing.T) {
+			p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+			replyTo := forwardedReplyTo(t, p)
+			base := strings.Replace(string(reply("Gina <gina@gender.example.net>", replyTo, "We will attend.", 70)),
+				"\r\nSubject:", "\r\nCc: bureau@example.org\r\nSubject:", 1)
+			for i, to := range []string{replyTo, "bureau@example.org"} {
+				if err := p.world.Append("bureau@example.org", "INBOX", []byte("Delivered-To: "+to+"\r\n"+base)); err != nil {
+					t.Fatal(err)
+				}
+				if !together || i == 1 {
+					p.runOnce()
+				}
+			}
+			got := relayedTo(p, "events@itu.int")
+			if len(got) != 1 || strings.Count(string(got[0].Data), "We will attend.") != 1 {
+				t.Fatalf("the inviter got %d messages; want the answer once", len(got))
+			}
+		})
+	}
+}

@@ -48,3 +48,21 @@ func (s *Store) InvitationOf(ctx context.Context, messageID string) ([]ForwardRe
 	}
 	return out, rows.Err()
 }
+
+// ReplyRelayedBefore reports whether a reply with this Message-ID from
+// this sender was already taken to relay about the invitation and caucus:
+// the same answer arriving again (by token and by Cc, or back through the
+// list) is relayed once. An empty Message-ID never matches.
+func (s *Store) ReplyRelayedBefore(ctx context.Context, invitationRef int64, caucus, messageID, from string) (bool, error) {
+	if messageID == "" {
+		return false, nil
+	}
+	var found bool
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM pending_items p JOIN messages m ON m.id = p.message_ref
+		WHERE p.kind = ? AND p.invitation_ref = ? AND p.caucus = ? AND m.message_id = ? AND m.from_addr = ?)`),
+		string(KindReply), invitationRef, caucus, messageID, from).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("look up an earlier relay of %s: %w", messageID, err)
+	}
+	return found, nil
+}
