@@ -15,6 +15,7 @@ import (
 
 	"caucusgate/gateway/compose"
 	"caucusgate/gateway/imapwatch"
+	invitations "caucusgate/gateway/invitation"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
@@ -61,6 +62,9 @@ type Config struct {
 	// OncePoll is how often `run -once` looks whether the queue has drained;
 	// default 100ms.
 	OncePoll time.Duration
+	// Invitations are the settings of invitation tracking (display zone,
+	// short notice); nil takes the defaults.
+	Invitations *invitations.Options
 }
 
 // Account is one bureau mailbox account.
@@ -220,11 +224,13 @@ func (g *Gateway) stopWorkers() error {
 
 func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 	var sups []*mailboxWatch
+	reader := invitations.NewReader(g.cfg.Invitations)
 	for _, acct := range g.cfg.Accounts {
 		sink := &intake{account: acct, store: g.cfg.Store, rules: g.cfg.Rules, log: g.log, now: g.cfg.Now,
 			events: g.events, tokens: tokens, dmarc: g.dmarc, resolver: g.cfg.Resolver, onDecision: g.cfg.OnDecision, moderation: g.Moderation(),
 			links: g.unsubscribeLinks(tokens, acct), notify: g.cfg.Notify, bounceScoring: g.cfg.BounceScoring}
 		sink.moderation.links = sink.links
+		sink.invitations = reader
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink

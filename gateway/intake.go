@@ -9,6 +9,7 @@ import (
 
 	"caucusgate/gateway/compose"
 	"caucusgate/gateway/imapwatch"
+	invitations "caucusgate/gateway/invitation"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
 	"caucusgate/rules"
@@ -28,6 +29,8 @@ type intake struct {
 	dmarc   *compose.DMARC // nil: from_rewrite dmarc rewrites always
 	// resolver looks DKIM keys up under bureau.verify: local.
 	resolver compose.Resolver
+
+	invitations *invitations.Reader // reads invitations' dates; nil: not tracked
 
 	moderation *Moderation
 	links      func(caucus, member string) (mailto, https string)
@@ -138,7 +141,8 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		unsubscribed[h.left.caucus] = append(unsubscribed[h.left.caucus], h.left.member)
 	}
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
-	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings})
+	inv, invTrace := in.invitation(set, d, msg, m.Raw)
+	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings, Invitation: invTrace})
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("encode trace: %w", err)
 	}
@@ -160,6 +164,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		Hold:                holdRequest(set, d),
 		Pending:             h.pending,
 		RelayThread:         h.thread,
+		Invitation:          inv,
 	}, d, nil
 }
 
@@ -197,8 +202,9 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 
 // traceRecord is what the store keeps to explain a decision.
 type traceRecord struct {
-	Decision rules.Decision `json:"decision"`
-	Warnings []string       `json:"warnings,omitempty"`
+	Decision   rules.Decision     `json:"decision"`
+	Warnings   []string           `json:"warnings,omitempty"`
+	Invitation *invitations.Trace `json:"invitation,omitempty"` // the dates read, and from where
 }
 
 // decide applies the rules, then what the gateway alone knows: a message

@@ -38,6 +38,8 @@ type Incoming struct {
 	// RelayThread, when set, records a relay of mail coming back about
 	// that forward, for the circuit breaker (see CountRelays).
 	RelayThread string
+	// Invitation, when set, tracks the message as an invitation (issue 14).
+	Invitation *NewInvitation
 }
 
 // NewDelivery is one SMTP transaction to make for a message.
@@ -151,6 +153,11 @@ func (s *Store) intakeFollowUpsTx(ctx context.Context, tx *sql.Tx, m Incoming, o
 	}
 	for _, b := range m.Bounces {
 		if err := s.recordBounceTx(ctx, tx, b); err != nil {
+			return err
+		}
+	}
+	if m.Invitation != nil {
+		if err := s.recordInvitationTx(ctx, tx, o.MessageRef, *m.Invitation); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,7 @@ type fileConfig struct {
 	DKIM         dkimConfig      `yaml:"dkim"`
 	Rules        string          `yaml:"rules"`
 	Retention    string          `yaml:"retention"`
+	Invitations  inviteConfig    `yaml:"invitations"`
 }
 
 type adminConfig struct {

@@ -46,6 +46,7 @@ func checkConfig(c *fileConfig) []problem {
 		add("retention", "%v", err)
 	}
 	checkAdmin(c, add)
+	checkInvitations(c.Invitations, add)
 	return ps
 }
 

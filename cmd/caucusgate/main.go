@@ -77,6 +77,7 @@ func commandSpecs(o cliIO) []*spec {
 		newHeldCommand(o),
 		newMembersCommand(o),
 		newKeysCommand(o),
+		newInvitationsCommand(o),
 		newScheduleCommand(o),
 		newDemoCommand(o),
 		newVersionCommand(o),
