@@ -78,6 +78,7 @@ func commandSpecs(o cliIO) []*spec {
 		newMembersCommand(o),
 		newKeysCommand(o),
 		newInvitationsCommand(o),
+		newArchiveCommand(o),
 		newScheduleCommand(o),
 		newDemoCommand(o),
 		newVersionCommand(o),
