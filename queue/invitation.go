@@ -114,11 +114,12 @@ const invitationColumns = `i.message_ref, m.message_id, i.inviter, i.subject, i.
 	i.event, i.event_source, i.event_phrase, i.closed_at`
 
 // queryInvitations reads the invitations that went somewhere: a delivery
-// or a scheduled forward names them.
+// to a caucus or a scheduled forward names them (a notice to moderators or
+// to a member is a delivery to no caucus).
 func (s *Store) queryInvitations(ctx context.Context, where string, limit int, args ...any) ([]Invitation, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+invitationColumns+`
 		FROM invitations i JOIN messages m ON m.id = i.message_ref
-		WHERE `+where+` AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.message_ref = i.message_ref)
+		WHERE `+where+` AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.message_ref = i.message_ref AND d.caucus <> '')
 			OR EXISTS (SELECT 1 FROM pending_items p WHERE p.message_ref = i.message_ref AND p.kind = 'forward'))
 		ORDER BY i.received_at DESC, i.message_ref DESC LIMIT ?`), append(args, limit)...)
 	if err != nil {
@@ -208,7 +209,7 @@ func sortedCaucuses(m map[string]*InvitationCaucus) []InvitationCaucus {
 
 func (s *Store) fillCopies(ctx context.Context, refs []int64, byRef map[int64]map[string]*InvitationCaucus) error {
 	return s.eachRow(ctx, `SELECT message_ref, caucus, state, COUNT(*) FROM deliveries
-		WHERE message_ref IN `+placeholders(len(refs))+` GROUP BY message_ref, caucus, state`, int64Args(refs),
+		WHERE caucus <> '' AND message_ref IN `+placeholders(len(refs))+` GROUP BY message_ref, caucus, state`, int64Args(refs),
 		func(rows *sql.Rows) error {
 			var ref int64
 			var caucus, state string

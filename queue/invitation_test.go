@@ -31,8 +31,10 @@ func TestInvitationsTrackCopiesAndAnswers(t *testing.T) {
 		begin(t, s, 1, 0)
 		received := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 		deadline := time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)
-		held := message(2, "<held@x>", "held")
-		held.Decision, held.Deliveries = "hold", nil
+		held := message(2, "<held@x>", "held", "gender")
+		held.Decision = "hold"
+		// A moderation request is a delivery to no caucus: not a copy.
+		held.Deliveries = []NewDelivery{{EnvelopeFrom: "bureau@example.org", Recipients: []string{"mod@example.org"}, Spec: held.Deliveries[0].Spec}}
 		out := intake(t, s, 1,
 			invitationOf(message(1, "<inv@x>", "invitation", "gender", "education"), received, deadline),
 			invitationOf(held, received, deadline),

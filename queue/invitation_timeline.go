@@ -37,7 +37,7 @@ func (s *Store) InvitationTimeline(ctx context.Context, ref int64) ([]TimelineEv
 			add(at, "received", "", decision+": "+reason)
 			return err
 		}},
-		{`SELECT caucus, created_at, sent_at, state, last_attempt_at, last_error FROM deliveries WHERE message_ref = ?`, func(r *sql.Rows) error {
+		{`SELECT caucus, created_at, sent_at, state, last_attempt_at, last_error FROM deliveries WHERE message_ref = ? AND caucus <> ''`, func(r *sql.Rows) error {
 			var caucus, state, lastErr string
 			var created, sent, last sql.NullInt64
 			err := r.Scan(&caucus, &created, &sent, &state, &last, &lastErr)

@@ -83,6 +83,9 @@ func (c *demoCommand) run(ctx context.Context, args []string) error {
 	if err := c.replyPass(ctx, d); err != nil {
 		return err
 	}
+	if err := c.invitationsReport(ctx, d.store); err != nil {
+		return err
+	}
 	if *listen != "" {
 		return c.serve(ctx, d, *listen, log)
 	}

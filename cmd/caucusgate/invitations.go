@@ -338,3 +338,15 @@ func dateText(t *time.Time, source string) string {
 	}
 	return t.Format(time.RFC3339) + " (" + source + ")"
 }
+
+// invitationsReport is the demo's last word: each invitation, its deadline
+// and where each caucus stands, as `caucusgate invitations list` shows it.
+func (c *demoCommand) invitationsReport(ctx context.Context, store *queue.Store) error {
+	list, err := store.ListInvitations(ctx, queue.InvitationFilter{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, "\nInvitations and their answers (caucusgate invitations list):")
+	ic := &invitationsCommand{cliIO: c.cliIO}
+	return ic.table(invitation.Sorted(viewAll(invitation.NewViewer(nil), list, time.Now())))
+}

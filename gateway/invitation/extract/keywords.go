@@ -25,7 +25,7 @@ var anchorPhrases = []struct {
 		`deadlines?`, `due (?:by|on|date)`, `(?:no|not) later than`, `latest by`, `at the latest by`,
 		`(?:respond|reply|register|submit|confirm|rsvp|apply|answer|send)(?: \w+){0,3}? (?:by|before)`,
 		`closing date`, `registration (?:closes|ends|is open until)`, `submissions? (?:close|closes|by|until)`,
-		`expected by`, `accepted until`, `received by`, `by close of business(?: on)?`,
+		`expected by`, `(?:welcome|accepted|open|possible|received) until`, `received by`, `by close of business(?: on)?`,
 	}},
 	{"en", kindEvent, []string{
 		`(?:to be|will be|is being|being|be) held`, `(?:will|shall) take place`, `takes? place`, `taking place`,

@@ -27,6 +27,7 @@ func TestTextPhrasings(t *testing.T) {
 		{"en respond by", "We would be grateful if you could respond by 14 December 2026.", "2026-12-14", ""},
 		{"en submit before", "Please submit your statement before 10 February.", "2027-02-10", ""},
 		{"en due by", "Written inputs are due by 31 January 2027.", "2027-01-31", ""},
+		{"en welcome until", "Written inputs are welcome until 5 December.", "2026-12-05", ""},
 		{"en closing date", "Closing date for applications: 5 February 2027", "2027-02-05", ""},
 		{"en registration closes", "Online registration closes on 18 January 2027 at noon.", "2027-01-18", ""},
 		{"en ambiguous numeric dropped", "Deadline: 03/04/2027", "", ""},
