@@ -119,3 +119,42 @@ func appendConfig(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckInvitationsKeys(t *testing.T) {
+	_, config := cliWorldWith(t, mailsim.Options{}, invitationRules)
+	appendConfig(t, config, "invitations:\n  zone: Europe/Genva\n  short_notice: soon\n")
+	status, stdout, stderr := runCLI(t, "check", "-config", config)
+	out := stdout + stderr
+	if status != 2 || !strings.Contains(out, "invitations.zone") || !strings.Contains(out, "Europe/Genva") {
+		t.Fatalf("check: status %d, want 2 naming invitations.zone:\n%s", status, out)
+	}
+}
+
+func TestInvitationsShowJSON(t *testing.T) {
+	_, config := cliWorldWith(t, mailsim.Options{}, invitationRules, invitationMail)
+	if status, _, stderr := runCLI(t, "run", "-config", config, "-once"); status != 0 {
+		t.Fatalf("run -once: status %d %s", status, stderr)
+	}
+	id := fmt.Sprint(invitationsList(t, config)[0].ID)
+	status, out, stderr := runCLI(t, "invitations", "show", id, "-json", "-config", config)
+	if status != 0 {
+		t.Fatalf("show -json: %d %s", status, stderr)
+	}
+	var v struct {
+		invitationLine
+		Timeline []struct {
+			What   string `json:"what"`
+			Caucus string `json:"caucus"`
+		} `json:"timeline"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	seen := map[string]int{}
+	for _, e := range v.Timeline {
+		seen[e.What]++
+	}
+	if v.MessageID != "<inv1@itu.int>" || seen["received"] != 1 || seen["forwarded"] != 2 || seen["delivered"] != 2 {
+		t.Errorf("show -json: %s", out)
+	}
+}
