@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
+
+	"caucusgate/internal/rfc2047"
 )
 
 // newWordDecoder decodes RFC 2047 encoded words in the charsets real mail
@@ -15,11 +17,14 @@ func newWordDecoder() *mime.WordDecoder {
 	return &mime.WordDecoder{CharsetReader: charset.Reader}
 }
 
-// decodeText decodes an unstructured value (a Subject). ok is false when a
-// word is in an unknown charset or the result is not UTF-8 (raw Latin-1 in
-// the header): the caller then keeps the raw bytes rather than lose them.
+// decodeText decodes an unstructured value (a Subject) with the project's
+// one RFC 2047 decoder, which the rules read tags with: it joins words split
+// inside a character, which Go's decodes one by one (a Shift_JIS "日本" came
+// out "�坙{"). ok is false when a word is in an unknown charset or the
+// result is not UTF-8 (raw Latin-1 in the header): the caller then keeps the
+// raw bytes rather than lose them.
 func decodeText(raw string) (string, bool) {
-	s, err := newWordDecoder().DecodeHeader(raw)
+	s, err := rfc2047.Decode(raw)
 	if err != nil || !utf8.ValidString(s) {
 		return raw, false
 	}
