@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
+
+	"caucusgate/internal/xoauth2"
 )
 
 // authenticate logs in with the token if there is one, else the password.
@@ -53,7 +55,7 @@ func authResult(mech string, err error) error {
 	}
 	var (
 		imapErr   *imap.Error
-		rejected  *tokenRejectedError
+		rejected  *xoauth2.RejectedError
 		bearerErr *sasl.OAuthBearerError
 	)
 	switch {

@@ -95,15 +95,3 @@ func TestXOAUTH2(t *testing.T) {
 		})
 	}
 }
-
-func TestXOAUTH2InitialResponse(t *testing.T) {
-	c := &xoauth2Client{username: "u@example.org", token: "ya29.tok"}
-	mech, ir, err := c.Start()
-	if err != nil || mech != "XOAUTH2" || string(ir) != "user=u@example.org\x01auth=Bearer ya29.tok\x01\x01" {
-		t.Fatalf("Start() = %q, %q, %v", mech, ir, err)
-	}
-	resp, err := c.Next([]byte(`{"status":"401"}`))
-	if err != nil || resp == nil || len(resp) != 0 {
-		t.Fatalf("Next() = %q, %v; want an empty, non-nil response", resp, err)
-	}
-}

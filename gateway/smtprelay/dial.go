@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"caucusgate/internal/xoauth2"
 )
 
 // dial opens a session ready for MAIL. A token the relay refuses is
@@ -128,7 +130,7 @@ func (r *Relay) mechanism(ctx context.Context, c *smtp.Client) (sasl.Client, err
 			}
 			return nil, &Error{Kind: kind, Message: "obtain OAuth token", err: err}
 		}
-		return &xoauth2Client{username: r.cfg.Username, token: tok}, nil
+		return &xoauth2.Client{Username: r.cfg.Username, Token: tok}, nil
 	case c.SupportsAuth(sasl.Plain):
 		return sasl.NewPlainClient("", r.cfg.Username, r.cfg.Password), nil
 	case c.SupportsAuth(sasl.Login):

@@ -23,6 +23,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"caucusgate/internal/xoauth2"
 )
 
 // This file is an in-process SMTP relay for the tests: go-smtp's server over
@@ -151,7 +153,7 @@ func (s *testSession) AuthMechanisms() []string {
 		m = append(m, sasl.Plain)
 	}
 	if s.b.tokens != nil {
-		m = append(m, xoauth2Mechanism)
+		m = append(m, xoauth2.Mechanism)
 	}
 	return m
 }
@@ -167,7 +169,7 @@ func (s *testSession) Auth(mech string) (sasl.Server, error) {
 			s.authed = true
 			return nil
 		}), nil
-	case xoauth2Mechanism:
+	case xoauth2.Mechanism:
 		return &xoauth2Server{s: s}, nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
@@ -199,7 +201,7 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 		return nil, false, smtp.ErrAuthFailed
 	}
 	user, token := strings.TrimPrefix(fields[0], "user="), strings.TrimPrefix(fields[1], "auth=Bearer ")
-	x.s.b.recordAuth(xoauth2Mechanism + " " + user)
+	x.s.b.recordAuth(xoauth2.Mechanism + " " + user)
 	x.s.b.mu.Lock()
 	ok := x.s.b.tokens[token]
 	x.s.b.mu.Unlock()
