@@ -186,7 +186,10 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	if err != nil {
 		return err
 	}
-	if err := g.cfg.Store.Start(ctx, &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, tokens: tokens, log: g.log, events: g.events}); err != nil {
+	// The workers outlive ctx: a stop lets deliveries in flight finish
+	// (stopWorkers, StopGrace) rather than cutting an SMTP transaction the
+	// relay may already have accepted, which would send it again.
+	if err := g.cfg.Store.Start(context.WithoutCancel(ctx), &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups, g.scheduler(relay, tokens))

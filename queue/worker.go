@@ -249,10 +249,14 @@ func (s *Store) Start(ctx context.Context, d Deliverer) error {
 	return nil
 }
 
-// Stop stops the workers, waiting for running deliveries until ctx ends.
+// Stop stops the workers, waiting for running deliveries until ctx ends;
+// those still running then are cancelled (and retried later).
 func (s *Store) Stop(ctx context.Context) error {
-	if err := s.client.Stop(ctx); err != nil {
-		return fmt.Errorf("stop delivery workers: %w", err)
+	err := s.client.Stop(ctx)
+	if err == nil {
+		return nil
 	}
-	return nil
+	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return errors.Join(fmt.Errorf("stop delivery workers: %w", err), s.client.StopAndCancel(cancelCtx))
 }
