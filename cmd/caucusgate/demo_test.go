@@ -20,7 +20,7 @@ func TestDemo(t *testing.T) {
 		"holds it for moderation",                                    // a held message
 		"| We propose a joint side event; the proposal is attached.", // its preview, text from its HTML
 		"attachment: proposal.pdf (application/pdf",
-		"never forwarded: X-Loop: bureau@example.org",                // our own mail coming back
+		"never forwarded: X-Loop: bureau@example.org", // our own mail coming back
 		"Delivered over SMTP (14 copies)",
 		"Relayed to the inviter events@itu.int", // a reply at the demo schedule
 	} {
