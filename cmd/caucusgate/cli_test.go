@@ -93,7 +93,7 @@ func TestQueueListUnknownState(t *testing.T) {
 
 func TestTimesCarryTheirZone(t *testing.T) {
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	if got, want := when(at), at.Local().Format("2006-01-02 15:04:05 ")+at.Local().Format("MST"); got != want || strings.Count(got, " ") != 2 {
+	if got, want := when(at, nil), at.Local().Format("2006-01-02 15:04:05 ")+at.Local().Format("MST"); got != want || strings.Count(got, " ") != 2 {
 		t.Fatalf("when = %q, want %q", got, want)
 	}
 }

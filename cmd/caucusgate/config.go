@@ -16,6 +16,14 @@ type fileConfig struct {
 	Rules        string          `yaml:"rules"`
 	Retention    string          `yaml:"retention"`
 	Invitations  inviteConfig    `yaml:"invitations"`
+	// DisplayTimezone is the zone times are shown in (CLI, admin pages,
+	// notices); empty: the host's.
+	DisplayTimezone string `yaml:"display_timezone"`
+	// Bounce scoring, named as Mailman 3 names its per-list settings; here
+	// they hold for every roster address, since an address's score counts
+	// across all the caucuses it belongs to.
+	BounceScoreThreshold *float64 `yaml:"bounce_score_threshold"`
+	BounceInfoStaleAfter string   `yaml:"bounce_info_stale_after"`
 }
 
 type adminConfig struct {

@@ -47,6 +47,10 @@ func checkConfig(c *fileConfig) []problem {
 	}
 	checkAdmin(c, add)
 	checkInvitations(c.Invitations, add)
+	if _, err := displayLocation(c.DisplayTimezone); err != nil {
+		add("display_timezone", "%v", err)
+	}
+	checkBounceKeys(c, add)
 	return ps
 }
 

@@ -82,7 +82,7 @@ func (c *heldCommand) list(ctx context.Context, args []string) error {
 	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tSTATE\tHELD AT\tEXPIRES\tFROM\tSUBJECT\tRULE\tREASON")
 	for _, h := range list {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.State, when(h.HeldAt), when(h.ExpiresAt),
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.State, when(h.HeldAt, c.store.loc), when(h.ExpiresAt, c.store.loc),
 			h.From, clip(h.Subject, 40), orDash(h.Rule), clip(h.Reason, 50))
 	}
 	return w.Flush()
@@ -195,7 +195,7 @@ func (c *heldCommand) replies(ctx context.Context, args []string) error {
 	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tCAUCUS\tTO\tSCHEDULE\tRECEIVED")
 	for _, it := range items {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", it.ID, it.Caucus, it.Destination, it.Schedule, when(it.CreatedAt))
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", it.ID, it.Caucus, it.Destination, it.Schedule, when(it.CreatedAt, c.store.loc))
 	}
 	return w.Flush()
 }

@@ -107,7 +107,8 @@ func adminHandler(ctx context.Context, cfg *config, g *gateway.Gateway, store *q
 		return nil, fmt.Errorf("admin csrf key: %w", err)
 	}
 	return admin.NewHandler(admin.Config{Backend: backend, Username: a.Username, Password: password,
-		Metrics: metrics.Handler(reg), TLS: a.TLSCert != "", Insecure: a.Insecure, Logger: log, CSRFKey: key})
+		Metrics: metrics.Handler(reg), TLS: a.TLSCert != "", Insecure: a.Insecure, Logger: log, CSRFKey: key,
+		Location: cfg.location()})
 }
 
 // openOnly serves /healthz, /readyz and /metrics, and 401 elsewhere.
@@ -155,6 +156,16 @@ func startPublic(ctx context.Context, cfg *config, g *gateway.Gateway, store *qu
 	go s.serve("", "")
 	log.Info("public unsubscribe endpoint listening", "addr", ln.Addr().String(), "url", cfg.file.PublicURL)
 	return s, nil
+}
+
+// location is display_timezone loaded (checked at load): the zone the
+// admin pages and the CLI show times in.
+func (cfg *config) location() *time.Location {
+	loc, err := displayLocation(cfg.file.DisplayTimezone)
+	if err != nil {
+		return time.Local
+	}
+	return loc
 }
 
 // publicURL is public_url parsed (checked at load), nil when unset.

@@ -70,11 +70,7 @@ func (c *membersCommand) list(ctx context.Context, args []string) error {
 	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "ADDRESS\tSTATE\tSCORE\tLAST BOUNCE\tCAUCUSES")
 	for _, r := range rows {
-		last := "-"
-		if !r.LastBounce.IsZero() {
-			last = r.LastBounce.Format("2006-01-02 15:04 MST")
-		}
-		fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%s\n", r.Address, r.State, r.Score, last, orDash(strings.Join(r.Caucuses, ", ")))
+		fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%s\n", r.Address, r.State, r.Score, when(r.LastBounce, c.store.loc), orDash(strings.Join(r.Caucuses, ", ")))
 	}
 	return w.Flush()
 }

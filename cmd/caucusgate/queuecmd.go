@@ -47,6 +47,7 @@ type queueCommand struct {
 type storeFlags struct {
 	config string
 	json   bool
+	loc    *time.Location // display_timezone, set by open
 }
 
 func (f *storeFlags) bind(fs *flag.FlagSet) {
@@ -65,6 +66,7 @@ func (f *storeFlags) open(ctx context.Context, stderr io.Writer) (*config, *queu
 	if err != nil {
 		return nil, nil, err
 	}
+	f.loc = cfg.location()
 	return cfg, store, nil
 }
 
@@ -143,17 +145,21 @@ func (c *queueCommand) table(list []queue.DeliveryInfo) error {
 	fmt.Fprintln(w, "ID\tSTATE\tATTEMPTS\tCAUCUS\tTO\tNEXT ATTEMPT\tLAST ERROR\tSUBJECT")
 	for _, d := range list {
 		fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.State, d.Attempts, orDash(d.Caucus),
-			strings.Join(d.Recipients, ","), when(d.NextAttempt), orDash(clip(d.LastError, 50)), clip(d.Subject, 40))
+			strings.Join(d.Recipients, ","), when(d.NextAttempt, c.store.loc), orDash(clip(d.LastError, 50)), clip(d.Subject, 40))
 	}
 	return w.Flush()
 }
 
-// when writes a time in the host's zone, always labelled with it.
-func when(t time.Time) string {
+// when writes a time in loc (display_timezone, the host's zone by
+// default), always labelled with the zone.
+func when(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05 MST")
+	if loc == nil {
+		loc = time.Local
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 func (c *queueCommand) retry(ctx context.Context, args []string) error {

@@ -67,7 +67,7 @@ func (c *scheduleCommand) list(ctx context.Context, args []string) error {
 	w := tabwriter.NewWriter(c.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(w, "SCHEDULE\tNEXT RUN\tLAST RUN\tPENDING\tHELD\tUSED BY")
 	for _, l := range lines {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", l.Spec, when(l.NextRun), when(l.LastRun), l.Pending, l.Held, orDash(strings.Join(l.Used, ", ")))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", l.Spec, when(l.NextRun, c.store.loc), when(l.LastRun, c.store.loc), l.Pending, l.Held, orDash(strings.Join(l.Used, ", ")))
 	}
 	return w.Flush()
 }

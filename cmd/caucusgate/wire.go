@@ -76,7 +76,8 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 	}
 	gc := gateway.Config{Rules: gateway.NewRulesHolder(cfg.rules), Relay: relay, Logger: log, PublicURL: cfg.publicURL(), DKIM: signer,
 		Notify: cfg.file.Notify}
-	gc.Retention, _ = retention(&cfg.file) // checked at load
+	gc.Retention, _ = retention(&cfg.file)         // checked at load
+	gc.BounceScoring, _ = bounceScoring(&cfg.file) // checked at load
 	gc.Invitations, _ = cfg.file.Invitations.options()
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
