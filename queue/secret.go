@@ -45,7 +45,7 @@ func (s *Store) ensureSecretTx(ctx context.Context, tx *sql.Tx, name string, siz
 	if !errors.Is(err, ErrNotFound) {
 		return key, err
 	}
-	fresh, err := randomKey(size)
+	fresh, err := s.freshSecret(name, 1, size)
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +66,9 @@ func (s *Store) currentSecretTx(ctx context.Context, tx *sql.Tx, name string) ([
 		return nil, 0, ErrNotFound
 	}
 	if err != nil {
+		return nil, 0, fmt.Errorf("read key: %w", err)
+	}
+	if key, err = s.wrap.open(name, gen, key); err != nil {
 		return nil, 0, fmt.Errorf("read key: %w", err)
 	}
 	return key, gen, nil
@@ -103,7 +106,7 @@ func (s *Store) rotateSecretTx(ctx context.Context, tx *sql.Tx, name string, siz
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	fresh, err := randomKey(size)
+	fresh, err := s.freshSecret(name, gen+1, size)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +129,7 @@ func (s *Store) rotateSecretTx(ctx context.Context, tx *sql.Tx, name string, siz
 // the current one, then each older one replaced less than SecretRetention
 // ago. It creates nothing: a name never used has no keys.
 func (s *Store) SecretKeys(ctx context.Context, name string) ([][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT secret, created_at FROM secrets WHERE name = ?
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT secret, generation, created_at FROM secrets WHERE name = ?
 		ORDER BY generation DESC`), name)
 	if err != nil {
 		return nil, fmt.Errorf("list keys of secret %s: %w", name, err)
@@ -137,12 +140,16 @@ func (s *Store) SecretKeys(ctx context.Context, name string) ([][]byte, error) {
 	replacedAt := int64(-1) // creation of the key that replaced this one; -1: none
 	for rows.Next() {
 		var k []byte
+		var gen int
 		var created int64
-		if err := rows.Scan(&k, &created); err != nil {
+		if err := rows.Scan(&k, &gen, &created); err != nil {
 			return nil, fmt.Errorf("scan key of secret %s: %w", name, err)
 		}
 		if replacedAt >= 0 && replacedAt < cutoff {
 			break
+		}
+		if k, err = s.wrap.open(name, gen, k); err != nil {
+			return nil, fmt.Errorf("list keys of secret %s: %w", name, err)
 		}
 		keys, replacedAt = append(keys, k), created
 	}
@@ -154,6 +161,16 @@ func checkSecretSize(size int) error {
 		return fmt.Errorf("key size %d out of range 1..%d", size, maxSecretSize)
 	}
 	return nil
+}
+
+// freshSecret is a new random key of size bytes as the secrets table
+// stores it: sealed when the store has a wrap key.
+func (s *Store) freshSecret(name string, gen, size int) ([]byte, error) {
+	key, err := randomKey(size)
+	if err != nil {
+		return nil, err
+	}
+	return s.wrap.seal(name, gen, key)
 }
 
 func randomKey(size int) ([]byte, error) {

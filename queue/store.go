@@ -48,6 +48,11 @@ type Options struct {
 	// OnOutcome, when set, is told of every finished delivery attempt
 	// (metrics, logs, run -once). It runs on the worker goroutine.
 	OnOutcome func(DeliveryOutcome)
+	// WrapKey, when set, is the key-encryption key (WrapKeySize bytes)
+	// the token keys in the secrets table are sealed under; Open seals
+	// plaintext ones and fails with ErrWrongWrapKey if it opens none.
+	// Nil: keys are stored as they are.
+	WrapKey []byte
 }
 
 // rescueStuckAfter is River's own stuck-job horizon. Crashed daemons'
@@ -68,6 +73,7 @@ type Store struct {
 	retry      RetryPolicy
 	opts       Options
 	instanceID string
+	wrap       keyWrapper
 
 	mu         sync.Mutex
 	deliverer  Deliverer
@@ -86,6 +92,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.migrateRetryingBusy(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.checkKeyWrap(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -140,6 +150,9 @@ func newStore(opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.instanceID = id
+	if s.wrap, err = newKeyWrapper(opts.WrapKey); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	return s, nil
 }
 
