@@ -36,6 +36,7 @@ func checkSecretSources(cfg *config) []problem {
 	secret("relay", cfg.file.Relay.PasswordEnv, cfg.file.Relay.PasswordFile)
 	secret("admin", cfg.file.Admin.PasswordEnv, cfg.file.Admin.PasswordFile)
 	cfg.checkTLSPair(add)
+	ps = append(ps, checkWrapKey(cfg)...)
 	if cfg.file.DKIM.PrivateKeyFile != "" && cfg.checkFile("dkim.private_key_file", "private_key_file", cfg.file.DKIM.PrivateKeyFile, add) {
 		if _, err := dkimSigner(cfg); err != nil {
 			add(false, "dkim.private_key_file", "%v", err)

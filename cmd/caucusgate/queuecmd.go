@@ -71,7 +71,7 @@ func (f *storeFlags) open(ctx context.Context, stderr io.Writer) (*config, *queu
 }
 
 func openStoreCLI(ctx context.Context, cfg *config) (*queue.Store, error) {
-	store, err := queue.Open(ctx, queue.Options{DSN: cfg.storeDSN()})
+	store, err := cfg.openStore(ctx, queue.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
