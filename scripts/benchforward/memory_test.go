@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -31,20 +30,21 @@ func TestPeakMemory25MiB(t *testing.T) {
 	s := mailstack.Start(t, mailstack.Options{Users: []string{bureau}})
 	msg := bigInvitation(18 << 20)
 	s.Append(t, bureau, "INBOX", msg)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "caucusgate")
-	if out, err := exec.Command("go", "build", "-o", bin, "caucusgate/cmd/caucusgate").CombinedOutput(); err != nil {
-		t.Fatalf("build caucusgate: %v: %s", err, out)
+	if *binPath == "" {
+		t.Fatal("-bin (a prebuilt caucusgate) is required")
 	}
-	config := writeBenchConfig(t, dir, s)
-	cmd := exec.Command(bin, "run", "-once", "-config", config)
+	dir := t.TempDir()
+	config := writeBenchConfig(t, dir, s, "all", s.SMTPAddr, "")
+	cmd := exec.Command(*binPath, "run", "-once", "-config", config)
 	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("caucusgate run -once: %v: %s", err, out)
 	}
 	elapsed := time.Since(start)
-	s.WaitMessages(t, caucus, 1, budget)
+	if err := waitDelivered(s, caucus, 1, budget); err != nil {
+		t.Fatal(err)
+	}
 	rusage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	fmt.Printf("caucusgate forwarded one %.1f MiB message in %v; peak RSS %.1f MiB\n",
 		float64(len(msg))/(1<<20), elapsed.Round(time.Millisecond), float64(rusage.Maxrss)/1024)

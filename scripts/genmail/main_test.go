@@ -71,3 +71,22 @@ func countParts(t *testing.T, r *multipart.Reader) int {
 		n++
 	}
 }
+
+// TestAttachMaxBoundsAttachments checks that -attach-max bounds every
+// attachment (20 KiB plus at most attachMax bytes, base64 in 76-character
+// lines) and so the corpus's size.
+func TestAttachMaxBoundsAttachments(t *testing.T) {
+	for _, attachMax := range []int{1, 4 << 10, 64 << 10} {
+		g := newGenerator(3)
+		g.attachMax = attachMax
+		limit := (20<<10 + attachMax + 2) / 3 * 4 * 78 / 76 // encoded, with CRLFs
+		for i := range 60 {
+			for _, part := range strings.Split(string(g.message(i)), "base64\r\n\r\n")[1:] {
+				body, _, _ := strings.Cut(part, "\r\n--")
+				if len(body) > limit+2 {
+					t.Fatalf("attach-max %d: message %d has a %d-byte attachment, more than %d", attachMax, i, len(body), limit)
+				}
+			}
+		}
+	}
+}

@@ -75,7 +75,7 @@ func (g *generator) writeAlternative(b *bytes.Buffer, i int) {
 }
 
 // writeMixed writes a multipart/mixed of a text and one to three binary
-// attachments of 20 KiB to 1 MiB, base64 in 76-character lines.
+// attachments of 20 KiB plus up to g.attachMax bytes (1 MiB by default), base64 in 76-character lines.
 func (g *generator) writeMixed(b *bytes.Buffer, i int) {
 	boundary := fmt.Sprintf("mixed-%05d", i+1)
 	fmt.Fprintf(b, "Content-Type: multipart/mixed; boundary=%q\r\n\r\n", boundary)
@@ -85,7 +85,7 @@ func (g *generator) writeMixed(b *bytes.Buffer, i int) {
 		fmt.Fprintf(b, "--%s\r\nContent-Type: application/pdf; name=\"annex-%d.pdf\"\r\n", boundary, j+1)
 		fmt.Fprintf(b, "Content-Disposition: attachment; filename=\"annex-%d.pdf\"\r\n", j+1)
 		b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
-		writeBase64(b, g.blob(20<<10+g.rnd.IntN(1<<20)))
+		writeBase64(b, g.blob(20<<10+g.rnd.IntN(g.attachMax)))
 	}
 	fmt.Fprintf(b, "--%s--\r\n", boundary)
 }
