@@ -76,7 +76,8 @@ func TestForwardThroughput(t *testing.T) {
 		for i, tl := range tools {
 			var rs []result
 			for run := range *runs {
-				r, err := measure(t, tl, msgs)
+				// unique names: "#01" suffixes would end up in dovecot.conf, where # starts a comment
+				r, err := measure(t, fmt.Sprintf("%s-%s-%d", filepath.Base(dir), tl.short, run+1), tl, msgs)
 				if err != nil {
 					t.Fatalf("%s, run %d on %s: %v", tl.name, run+1, dir, err)
 				}
@@ -90,10 +91,10 @@ func TestForwardThroughput(t *testing.T) {
 
 // measure seeds a fresh stack's bureau INBOX with msgs and times tl until
 // every message is in the caucus Maildir.
-func measure(t *testing.T, tl tool, msgs [][]byte) (result, error) {
+func measure(t *testing.T, name string, tl tool, msgs [][]byte) (result, error) {
 	var r result
 	var err error
-	ok := t.Run(tl.short, func(t *testing.T) {
+	ok := t.Run(name, func(t *testing.T) {
 		s := mailstack.Start(t, mailstack.Options{Users: []string{bureau}})
 		for _, m := range msgs {
 			s.Append(t, bureau, "INBOX", m)
