@@ -148,7 +148,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 // fails when a mailbox could not be read or a delivery failed permanently.
 func (g *Gateway) RunOnce(ctx context.Context) (Summary, error) {
 	err := g.withPipeline(ctx, func(ctx context.Context, sups []*mailboxWatch, sched *scheduler) error {
-		syncErr := g.syncAll(ctx, sups)
+		syncErr := g.syncLeased(ctx, sups)
 		if err := sched.pass(ctx); err != nil {
 			syncErr = errors.Join(syncErr, err)
 		}
@@ -262,21 +262,6 @@ func syncInterval(c imapwatch.Config) time.Duration {
 		return orDefault(c.IdleRestart, imapwatch.DefaultIdleRestart)
 	}
 	return orDefault(c.PollInterval, imapwatch.DefaultPollInterval)
-}
-
-// syncAll reads every mailbox once, all at the same time.
-func (g *Gateway) syncAll(ctx context.Context, sups []*mailboxWatch) error {
-	errs := make([]error, len(sups))
-	var wg sync.WaitGroup
-	for i, s := range sups {
-		wg.Go(func() {
-			if err := s.sup.SyncOnce(ctx); err != nil {
-				errs[i] = fmt.Errorf("mailbox %s: %w", s.name, err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // drain waits until no delivery is due: everything due was attempted, and

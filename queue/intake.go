@@ -85,6 +85,9 @@ func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, 
 }
 
 func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
+	if err := s.fenceTx(ctx, tx); err != nil {
+		return nil, err
+	}
 	epoch, err := s.epochTx(ctx, tx, key, uidValidity)
 	if err != nil {
 		return nil, err

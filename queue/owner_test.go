@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 )
 
 // gate is a relay whose every call waits until the test answers it: an
@@ -134,53 +136,40 @@ func TestReclaimedAttemptAcceptedLateIsCountedDuplicate(t *testing.T) {
 
 // A reclaimed attempt that the relay accepts before any retry started
 // counts as the delivery, and the retry the reclaim scheduled sends
-// nothing.
+// nothing. The paused attempt is driven by hand, so that no live worker
+// can start the retry before the late acceptance arrives.
 func TestReclaimedAttemptAcceptedBeforeRetryCancelsIt(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
-		paused := openTest(t, dsn, Options{})
-		successor := openTest(t, dsn, Options{})
-		begin(t, paused, 7, 0)
-		id := intake(t, paused, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
-		g := newGate()
-		if err := paused.Start(ctx, g); err != nil {
+		s := openTest(t, dsn, Options{})
+		begin(t, s, 7, 0)
+		id := intake(t, s, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
+		crash(t, s, id, 0) // River fetched the job for an instance that then paused
+		job, err := s.client.JobGet(ctx, readDelivery(t, s, id).JobID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		stalled := g.next(t)
-		if paused.dialect == dialectPostgres {
-			old := paused.micros(time.Now().Add(-2 * instanceDeadAfter))
-			if _, err := paused.db.Exec(paused.q(`INSERT INTO instances (id, host, pid, started_at, heartbeat_at)
-				VALUES (?, 'paused', 1, ?, ?)`), paused.instanceID, old, old); err != nil {
-				t.Fatal(err)
-			}
+		d, ok, err := s.startAttempt(ctx, id, job.ID)
+		if err != nil || !ok {
+			t.Fatalf("start the paused attempt: %v, %v", ok, err)
 		}
-		claim(t, successor) // the retry is scheduled, not started
-		stalled <- nil
-		go func() { // the paused instance is alive and may run the retry itself
-			for {
-				select {
-				case a := <-g.called:
-					a <- nil
-				case <-t.Context().Done():
-					return
-				}
-			}
-		}()
-		waitFor(t, "late acceptance recorded", func() (bool, error) {
-			return readDelivery(t, successor, id).State == StateSent, nil
-		})
+		claim(t, s) // the retry is scheduled, not started
+		late := &river.Job[deliveryArgs]{JobRow: job, Args: deliveryArgs{DeliveryID: id}}
+		if err := s.finishAttempt(ctx, late, d, nil, time.Second); err != nil {
+			t.Fatalf("late acceptance: %v", err)
+		}
+		if st := readDelivery(t, s, id).State; st != StateSent {
+			t.Fatalf("state after the late acceptance = %s, want sent", st)
+		}
 		r := newRecorder(nil)
-		if err := successor.Start(ctx, r); err != nil {
+		if err := s.Start(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "scheduled retry ran", func() (bool, error) {
-			idle, err := successor.Idle(ctx)
-			return idle, err
-		})
-		if n := len(r.callsFor(id)) + g.count() - 1; n != 0 {
+		waitFor(t, "scheduled retry ran", func() (bool, error) { return s.Idle(ctx) })
+		if n := len(r.callsFor(id)); n != 0 {
 			t.Errorf("retry sent %d copies after the late acceptance, want 0", n)
 		}
-		if n := count(t, successor, "SELECT duplicates FROM deliveries WHERE id = ?", id); n != 0 {
+		if n := count(t, s, "SELECT duplicates FROM deliveries WHERE id = ?", id); n != 0 {
 			t.Errorf("duplicates = %d, want 0", n)
 		}
 	})

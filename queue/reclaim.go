@@ -50,11 +50,8 @@ func (s *Store) claimSQLite(ctx context.Context) (func(), error) {
 }
 
 func (s *Store) claimPostgres(ctx context.Context) (func(), error) {
-	host, _ := os.Hostname()
-	now := s.micros(s.now())
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO instances (id, host, pid, started_at, heartbeat_at)
-		VALUES (?, ?, ?, ?, ?)`), s.instanceID, host, os.Getpid(), now, now); err != nil {
-		return nil, fmt.Errorf("register instance: %w", err)
+	if err := s.register(ctx); err != nil {
+		return nil, err
 	}
 	if _, err := s.reclaimDead(ctx); err != nil {
 		return nil, err
@@ -71,6 +68,18 @@ func (s *Store) claimPostgres(ctx context.Context) (func(), error) {
 	}, nil
 }
 
+// register records this instance with a heartbeat of the database's clock.
+func (s *Store) register(ctx context.Context) error {
+	host, _ := os.Hostname()
+	now := s.dbNow()
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO instances (id, host, pid, started_at, heartbeat_at)
+		VALUES (?, ?, ?, `+now+`, `+now+`) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`),
+		s.instanceID, host, os.Getpid()); err != nil {
+		return fmt.Errorf("register instance: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) heartbeatLoop(ctx context.Context) {
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
@@ -81,8 +90,7 @@ func (s *Store) heartbeatLoop(ctx context.Context) {
 			return
 		case <-beat.C:
 		}
-		if _, err := s.db.ExecContext(ctx, s.q("UPDATE instances SET heartbeat_at = ? WHERE id = ?"),
-			s.micros(s.now()), s.instanceID); err != nil {
+		if err := s.heartbeat(ctx); err != nil {
 			s.log.WarnContext(ctx, "instance heartbeat", "error", err)
 		}
 		if time.Since(lastReclaim) >= reclaimEvery {
@@ -92,6 +100,22 @@ func (s *Store) heartbeatLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// heartbeat writes this instance's heartbeat, and registers it again if
+// another instance took it for dead and deleted it (a pause longer than
+// instanceDeadAfter): its jobs were reclaimed, but it is alive and keeps
+// working, and must not stay invisible to the others.
+func (s *Store) heartbeat(ctx context.Context) error {
+	res, err := s.db.ExecContext(ctx, s.q("UPDATE instances SET heartbeat_at = "+s.dbNow()+" WHERE id = ?"), s.instanceID)
+	if err != nil {
+		return err
+	}
+	if beat, err := affected(res); err != nil || beat {
+		return err
+	}
+	s.log.WarnContext(ctx, "this instance was taken for dead and deregistered; registering again")
+	return s.register(ctx)
 }
 
 // reclaimDead reclaims the running jobs of instances whose heartbeat is
@@ -109,7 +133,9 @@ func (s *Store) reclaimDead(ctx context.Context) (int, error) {
 		return n, err
 	}
 	for id := range dead {
-		if _, err := s.db.ExecContext(ctx, s.q("DELETE FROM instances WHERE id = ?"), id); err != nil {
+		// Only if still silent: it may have beaten since it was listed.
+		if _, err := s.db.ExecContext(ctx, s.q("DELETE FROM instances WHERE id = ? AND heartbeat_at < "+s.dbNow()+" - ?"),
+			id, instanceDeadAfter.Microseconds()); err != nil {
 			return n, fmt.Errorf("forget dead instance: %w", err)
 		}
 	}
@@ -117,8 +143,8 @@ func (s *Store) reclaimDead(ctx context.Context) (int, error) {
 }
 
 func (s *Store) deadInstances(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT id FROM instances WHERE heartbeat_at < ? AND id <> ?"),
-		s.micros(s.now().Add(-instanceDeadAfter)), s.instanceID)
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT id FROM instances WHERE heartbeat_at < "+s.dbNow()+" - ? AND id <> ?"),
+		instanceDeadAfter.Microseconds(), s.instanceID)
 	if err != nil {
 		return nil, fmt.Errorf("list dead instances: %w", err)
 	}

@@ -32,9 +32,13 @@ type Options struct {
 	// RiverLogger receives River's own logs (its executor and producer
 	// report at INFO); nil: Logger.
 	RiverLogger *slog.Logger
-	// Now is the clock for our own records (receipt, attempts, leases,
-	// heartbeats). Defaults to time.Now.
+	// Now is the clock for our own records (receipt, attempts). On
+	// SQLite it is also the clock of leases, heartbeats, reclaims and slot
+	// claims; on PostgreSQL those use the database's clock, shared by every
+	// instance. Defaults to time.Now.
 	Now func() time.Time
+	// DBNow replaces the database's clock on PostgreSQL, for tests.
+	DBNow func() time.Time
 	// Retry spaces delivery attempts. Nil means DefaultRetryPolicy().
 	Retry RetryPolicy
 	// FetchPollInterval is how often idle workers look for due jobs.

@@ -53,7 +53,8 @@ func TestConcurrentOpensBothSucceed(t *testing.T) {
 func TestLeases(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-		s := openTest(t, dsn, Options{Now: func() time.Time { return now }})
+		clock := func() time.Time { return now }
+		s := openTest(t, dsn, Options{Now: clock, DBNow: clock})
 		ctx := context.Background()
 		step := func(what string, got bool, err error, want bool) {
 			t.Helper()
