@@ -32,15 +32,31 @@ func (s *scheduler) relayBatch(ctx context.Context, b queue.Batch) error {
 	case set.Replies().Digest:
 		return s.sendComposed(ctx, account, b.Key.Destination, func(w io.Writer) error { return digest.WriteDigest(w, db) })
 	}
+	// One by one, each item recorded as sent when the relay accepts it: a
+	// temporary failure on item k resent items 1 to k-1 at the next
+	// attempt, and a permanent one marked them failed.
 	for i, item := range db.Items {
+		if b.Items[i].State == queue.PendingSent {
+			continue
+		}
+		if i > 0 && !s.holdSlot(ctx, b.Key) {
+			return errSlotLost
+		}
 		one := db
 		one.Items, one.Key = []digest.Item{item}, strconv.FormatInt(b.Items[i].ID, 10)
 		if err := s.sendComposed(ctx, account, b.Key.Destination, func(w io.Writer) error { return digest.WriteRelay(w, one) }); err != nil {
 			return err
 		}
+		if err := s.store.MarkItemSent(ctx, b.Items[i].ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// errSlotLost stops a batch whose slot another instance took over: that
+// instance sends the rest, and the batch stays open.
+var errSlotLost = errors.New("slot claim lost to another instance")
 
 // digestBatch reads a batch's replies and their invitation from the store.
 func (s *scheduler) digestBatch(ctx context.Context, b queue.Batch) (digest.Batch, string, error) {

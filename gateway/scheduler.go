@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"caucusgate/gateway/compose"
@@ -31,16 +30,14 @@ type scheduler struct {
 	tokens   *token.Keyring // seals the Reply-To tokens of relayed replies
 	rules    *RulesHolder
 	accounts map[string]Account
-	instance string
+	instance string // the store's instance: a dead one's slot claims are released
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  *metrics.Metrics
-
-	mu      sync.Mutex
-	backoff map[queue.BatchKey]time.Time // batches that failed temporarily wait until then
 }
 
-// schedulerRetry spaces the attempts of a batch that failed temporarily.
+// schedulerRetry spaces the attempts of a batch that failed temporarily;
+// the store doubles it after each further failure.
 const schedulerRetry = time.Minute
 
 // pass runs every schedule's due slot. Errors of one schedule do not stop
@@ -142,15 +139,19 @@ func (s *scheduler) batch(ctx context.Context, spec string, slot time.Time, grou
 	return nil
 }
 
-// send relays one batch, unless it is no longer open or waits after a
-// temporary failure; the "sent" record is written as soon as the relay
-// accepts.
+// send relays one batch if this instance holds its slot (only the
+// claimant sends: another instance resending an open batch while the
+// claimant's DATA is slow sent it twice), unless it is no longer open or
+// waits after a temporary failure (a backoff stored, which every instance
+// honours); the "sent" record is written as soon as the relay accepts.
 func (s *scheduler) send(ctx context.Context, b queue.Batch) {
-	if b.State != queue.BatchOpen || len(b.Items) == 0 || s.waiting(b.Key) {
+	if b.State != queue.BatchOpen || len(b.Items) == 0 || b.Waiting || !s.holdSlot(ctx, b.Key) {
 		return
 	}
 	err := s.relayBatch(ctx, b)
 	switch {
+	case errors.Is(err, errSlotLost):
+		s.log.Warn("batch left to the instance that took its slot over", "schedule", b.Key.Schedule, "to", b.Key.Destination)
 	case err == nil:
 		if err := s.store.MarkBatchSent(ctx, b.Key); err != nil {
 			s.log.Error("record relayed batch", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
@@ -158,7 +159,9 @@ func (s *scheduler) send(ctx context.Context, b queue.Batch) {
 		}
 		s.log.Info("replies relayed", "schedule", b.Key.Schedule, "slot", b.Key.Slot, "to", b.Key.Destination, "items", len(b.Items))
 	case smtprelay.Temporary(err):
-		s.wait(b.Key)
+		if err := s.store.DeferBatch(ctx, b.Key, err.Error(), schedulerRetry); err != nil {
+			s.log.Error("record deferred batch", "error", err)
+		}
 		s.log.Warn("relay of replies deferred", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
 	default:
 		s.log.Error("relay of replies failed", "schedule", b.Key.Schedule, "to", b.Key.Destination, "error", err)
@@ -168,19 +171,15 @@ func (s *scheduler) send(ctx context.Context, b queue.Batch) {
 	}
 }
 
-func (s *scheduler) waiting(key queue.BatchKey) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now().Before(s.backoff[key])
-}
-
-func (s *scheduler) wait(key queue.BatchKey) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.backoff == nil {
-		s.backoff = map[queue.BatchKey]time.Time{}
+// holdSlot claims, or renews, this instance's claim on the batch's slot:
+// called before each SMTP transaction, so the claim (queue.SlotClaimTTL)
+// outlasts the longest DATA reply.
+func (s *scheduler) holdSlot(ctx context.Context, key queue.BatchKey) bool {
+	ok, err := s.store.ClaimSlot(ctx, key.Schedule, key.Slot, s.instance)
+	if err != nil {
+		s.log.Warn("claim slot of a batch", "schedule", key.Schedule, "slot", key.Slot, "error", err)
 	}
-	s.backoff[key] = s.now().Add(schedulerRetry)
+	return ok
 }
 
 // loop runs passes until ctx ends: every second, so that an immediate

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -38,6 +39,10 @@ type Batch struct {
 	CreatedAt time.Time     `json:"created_at"`
 	SentAt    time.Time     `json:"sent_at,omitzero"`
 	LastError string        `json:"last_error,omitempty"`
+	// Attempts counts the temporary failures; Waiting says the batch waits
+	// for its backoff (stored, so any instance honours it).
+	Attempts int  `json:"attempts,omitempty"`
+	Waiting  bool `json:"waiting,omitempty"`
 }
 
 // BeginBatch creates the batch of key with those of itemIDs that are
@@ -53,8 +58,16 @@ func (s *Store) BeginBatch(ctx context.Context, key BatchKey, itemIDs []int64) (
 		if err != nil {
 			return err
 		}
-		if created != 0 && len(itemIDs) > 0 {
-			if err := s.claimItemsTx(ctx, tx, created, key, itemIDs); err != nil {
+		if created != 0 {
+			n, err := s.claimItemsTx(ctx, tx, created, key, itemIDs)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				// Another instance batched them first: an empty batch would
+				// stay open for ever.
+				_, err := tx.ExecContext(ctx, s.q("DELETE FROM batches WHERE id = ?"), created)
+				b = Batch{Key: key, State: BatchSent}
 				return err
 			}
 		}
@@ -84,15 +97,22 @@ func (s *Store) insertBatchTx(ctx context.Context, tx *sql.Tx, key BatchKey) (in
 	return id, nil
 }
 
-func (s *Store) claimItemsTx(ctx context.Context, tx *sql.Tx, batchID int64, key BatchKey, ids []int64) error {
+func (s *Store) claimItemsTx(ctx context.Context, tx *sql.Tx, batchID int64, key BatchKey, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
 	args := append([]any{batchID, key.Schedule, key.Destination}, int64Args(ids)...)
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE pending_items SET batch_id = ?
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE pending_items SET batch_id = ?
 		WHERE schedule = ? AND destination = ? AND state = 'pending' AND batch_id IS NULL
 		AND id IN `+placeholders(len(ids))), args...)
 	if err != nil {
-		return fmt.Errorf("claim items: %w", err)
+		return 0, fmt.Errorf("claim items: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("claim items: %w", err)
+	}
+	return int(n), nil
 }
 
 // GetBatch returns the batch of key, or ErrNotFound.
@@ -151,6 +171,49 @@ func (s *Store) MarkBatchFailed(ctx context.Context, key BatchKey, reason string
 	return s.finishBatch(ctx, "mark batch failed", key, BatchFailed, PendingFailed, reason)
 }
 
+// batchBackoffCap bounds a batch's backoff; a wait stored further ahead
+// than this was recorded by a clock that jumped, and is not honoured.
+const batchBackoffCap = time.Hour
+
+// DeferBatch records a temporary failure of an open batch: it waits
+// delay, doubled for each earlier failure up to an hour, before any
+// instance attempts it again.
+func (s *Store) DeferBatch(ctx context.Context, key BatchKey, reason string, delay time.Duration) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var attempts int
+		err := tx.QueryRowContext(ctx, s.q(`SELECT attempts FROM batches
+			WHERE schedule = ? AND slot = ? AND destination = ? AND state = 'open'`),
+			key.Schedule, s.micros(key.Slot), key.Destination).Scan(&attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // finished meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		wait := min(delay<<min(attempts, 12), batchBackoffCap)
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE batches SET attempts = attempts + 1, last_error = ?,
+			next_attempt_at = `+s.dbNow()+` + ?
+			WHERE schedule = ? AND slot = ? AND destination = ? AND state = 'open'`),
+			reason, wait.Microseconds(), key.Schedule, s.micros(key.Slot), key.Destination)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("defer batch %s: %w", key, err)
+	}
+	return nil
+}
+
+// MarkItemSent records, synchronously, that the relay accepted one item
+// of a batch sent item by item: a later attempt of the batch skips it.
+func (s *Store) MarkItemSent(ctx context.Context, itemID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE pending_items SET state = 'sent', sent_at = ?
+		WHERE id = ? AND state = 'pending'`), s.micros(s.now()), itemID)
+	if err != nil {
+		return fmt.Errorf("mark item %d sent: %w", itemID, err)
+	}
+	return nil
+}
+
 func (s *Store) finishBatch(ctx context.Context, verb string, key BatchKey, to BatchState, items PendingState, reason string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.micros(s.now())
@@ -166,7 +229,7 @@ func (s *Store) finishBatch(ctx context.Context, verb string, key BatchKey, to B
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE pending_items SET state = ?,
-			sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE batch_id = ?`),
+			sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE batch_id = ? AND state = 'pending'`),
 			string(items), string(items), now, id)
 		return err
 	})
@@ -190,8 +253,12 @@ func (s *Store) finishedBatchError(ctx context.Context, tx *sql.Tx, key BatchKey
 }
 
 func (s *Store) queryBatches(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]Batch, error) {
+	now := s.dbNow()
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT b.id, b.schedule, b.slot, b.destination, b.state,
-		b.created_at, b.sent_at, b.last_error FROM batches b WHERE `+where+` ORDER BY b.id`), args...)
+		b.created_at, b.sent_at, b.last_error, b.attempts,
+		CASE WHEN b.next_attempt_at > `+now+` AND b.next_attempt_at <= `+now+` + `+
+		strconv.FormatInt(batchBackoffCap.Microseconds(), 10)+` THEN 1 ELSE 0 END
+		FROM batches b WHERE `+where+` ORDER BY b.id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("query batches: %w", err)
 	}
@@ -214,11 +281,13 @@ func scanBatches(rows *sql.Rows) ([]Batch, error) {
 		var b Batch
 		var slot, created int64
 		var sent sql.NullInt64
+		var waiting int
 		if err := rows.Scan(&b.ID, &b.Key.Schedule, &slot, &b.Key.Destination, &b.State, &created,
-			&sent, &b.LastError); err != nil {
+			&sent, &b.LastError, &b.Attempts, &waiting); err != nil {
 			return nil, fmt.Errorf("scan batch: %w", err)
 		}
 		b.Key.Slot, b.CreatedAt, b.SentAt = time.UnixMicro(slot).UTC(), time.UnixMicro(created).UTC(), fromMicros(sent)
+		b.Waiting = waiting == 1
 		out = append(out, b)
 	}
 	return out, rows.Err()

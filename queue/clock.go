@@ -1,6 +1,9 @@
 package queue
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // pgClock is PostgreSQL's time in unix microseconds, as our tables keep
 // times. clock_timestamp(), not now(): now() is the start of the
@@ -23,4 +26,16 @@ func (s *Store) dbNow() string {
 		return strconv.FormatInt(s.micros(s.opts.DBNow()), 10)
 	}
 	return pgClock
+}
+
+// aheadSlack is how far past its TTL a record may lie ahead of now before
+// it counts as recorded by a clock that jumped: callers compute their
+// "now" before they wait for the store's lock, so a record written a
+// moment later by another caller can lie slightly ahead of it.
+const aheadSlack = time.Minute
+
+// ahead is the SQL bound beyond which a time recorded ttl ahead of now
+// was written by a clock that jumped.
+func (s *Store) ahead(ttl time.Duration) string {
+	return s.dbNow() + " + " + strconv.FormatInt((ttl+aheadSlack).Microseconds(), 10)
 }

@@ -120,3 +120,62 @@ func TestDeregisteredInstanceRegistersAgain(t *testing.T) {
 		}
 	})
 }
+
+// A schedule run while the clock was a year ahead does not stop the
+// schedule until real time catches up.
+func TestLastRunRecordedAheadCountsAsNotRun(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		clock := newClock()
+		s := openTest(t, dsn, Options{Now: clock.Now, DBNow: clock.Now})
+		ctx := context.Background()
+		ahead := clock.Now().Add(365 * 24 * time.Hour)
+		if err := s.SetLastRun(ctx, "replies", ahead); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := s.LastRun(ctx, "replies"); err != nil || ok {
+			t.Errorf("LastRun recorded a year ahead = %v, %v; want not run", ok, err)
+		}
+		now := clock.Now().Truncate(time.Hour)
+		if err := s.SetLastRun(ctx, "replies", now); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := s.LastRun(ctx, "replies"); err != nil || !ok || !got.Equal(now) {
+			t.Errorf("LastRun after a run at the corrected time = %v, %v, %v; want %v", got, ok, err, now)
+		}
+	})
+}
+
+// A slot claim of a dead claimant expires and is taken over; the claimant
+// renews its own; on SQLite a daemon's start releases the claims left.
+func TestSlotClaimExpiresAndIsTakenOver(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		clock := newClock()
+		s := openTest(t, dsn, Options{Now: clock.Now, DBNow: clock.Now})
+		ctx := context.Background()
+		slot := clock.Now().Truncate(time.Hour)
+		if ok, err := s.ClaimSlot(ctx, "replies", slot, "a"); err != nil || !ok {
+			t.Fatalf("a claims: %v, %v", ok, err)
+		}
+		clock.Add(SlotClaimTTL - time.Minute)
+		if ok, _ := s.ClaimSlot(ctx, "replies", slot, "b"); ok {
+			t.Fatal("b took a live claim")
+		}
+		if ok, err := s.ClaimSlot(ctx, "replies", slot, "a"); err != nil || !ok {
+			t.Fatalf("a renews: %v, %v", ok, err)
+		}
+		clock.Add(SlotClaimTTL - time.Minute)
+		if ok, _ := s.ClaimSlot(ctx, "replies", slot, "b"); ok {
+			t.Fatal("b took a renewed claim")
+		}
+		clock.Add(2 * time.Minute)
+		if ok, err := s.ClaimSlot(ctx, "replies", slot, "b"); err != nil || !ok {
+			t.Fatalf("b takes the expired claim: %v, %v", ok, err)
+		}
+		if s.dialect == dialectSQLite {
+			claim(t, s)
+			if ok, err := s.ClaimSlot(ctx, "replies", slot, "c"); err != nil || !ok {
+				t.Errorf("after a daemon start, c takes the claim left by b: %v, %v", ok, err)
+			}
+		}
+	})
+}

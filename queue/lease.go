@@ -41,7 +41,7 @@ func (s *Store) TakeLease(ctx context.Context, name, holder string, ttl time.Dur
 		VALUES (?, ?, `+now+` + `+d+`, 1)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
 			fence = leases.fence + 1
-		WHERE leases.expires_at <= `+now+` OR leases.expires_at > `+now+` + `+d+`
+		WHERE leases.expires_at <= `+now+` OR leases.expires_at > `+s.ahead(ttl)+`
 			OR leases.holder = excluded.holder
 		RETURNING holder, fence`), name, holder).Scan(&l.Holder, &l.Fence)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -42,6 +42,12 @@ func (s *Store) claimSQLite(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim store: %w", err)
 	}
+	// One daemon holds a SQLite store: every slot claim left is a dead
+	// daemon's, and its items must not wait for the claim to expire.
+	if _, err := s.db.ExecContext(ctx, "UPDATE slot_claims SET expires_at = 0"); err != nil {
+		unlock()
+		return nil, fmt.Errorf("release slot claims: %w", err)
+	}
 	if _, err := s.reclaim(ctx, func(*rivertype.JobRow) bool { return true }); err != nil {
 		unlock()
 		return nil, err
@@ -133,6 +139,9 @@ func (s *Store) reclaimDead(ctx context.Context) (int, error) {
 		return n, err
 	}
 	for id := range dead {
+		if err := s.releaseSlotClaims(ctx, id); err != nil {
+			return n, err
+		}
 		// Only if still silent: it may have beaten since it was listed.
 		if _, err := s.db.ExecContext(ctx, s.q("DELETE FROM instances WHERE id = ? AND heartbeat_at < "+s.dbNow()+" - ?"),
 			id, instanceDeadAfter.Microseconds()); err != nil {

@@ -3,34 +3,60 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 )
 
-// ClaimSlot makes holder the one instance that runs slot of schedule: the
-// first claim wins, and a claim again by the same holder also answers
-// true (a retry of its own run). A winner that dies mid-run leaves its
-// items to the next slot, which takes every item due by then, and its
-// open batches to OpenBatches.
+// SlotClaimTTL is how long a slot claim lasts unless its holder claims it
+// again: longer than an SMTP DATA reply may take (10 minutes, RFC 5321
+// section 4.5.3.2.6), so a claimant renewing before each transaction
+// never loses it mid-send, and short enough that a dead claimant's items
+// do not wait long.
+const SlotClaimTTL = 15 * time.Minute
+
+// ClaimSlot makes holder the one instance that runs slot of schedule and
+// sends its batches. The first claim wins; claiming again by the same
+// holder renews it (call it before each transaction of a batch); a claim
+// that expired (its holder died), or was recorded ahead of now by more
+// than its TTL (a clock that jumped back), is taken over. A dead
+// PostgreSQL instance's claims are released at once when it is reclaimed,
+// and a SQLite daemon's at the next start.
 func (s *Store) ClaimSlot(ctx context.Context, schedule string, slot time.Time, holder string) (bool, error) {
-	var won bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO slot_claims (schedule, slot, holder, claimed_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), schedule, s.micros(slot), holder, s.micros(s.now())); err != nil {
-			return err
-		}
-		var got string
-		err := tx.QueryRowContext(ctx, s.q("SELECT holder FROM slot_claims WHERE schedule = ? AND slot = ?"),
-			schedule, s.micros(slot)).Scan(&got)
-		won = got == holder
-		return err
-	})
+	now, ttl := s.dbNow(), strconv.FormatInt(SlotClaimTTL.Microseconds(), 10)
+	var got string
+	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO slot_claims (schedule, slot, holder, claimed_at, expires_at)
+		VALUES (?, ?, ?, `+now+`, `+now+` + `+ttl+`)
+		ON CONFLICT (schedule, slot) DO UPDATE SET holder = excluded.holder, claimed_at = excluded.claimed_at,
+			expires_at = excluded.expires_at
+		WHERE slot_claims.holder = excluded.holder OR slot_claims.expires_at <= `+now+`
+			OR slot_claims.expires_at > `+s.ahead(SlotClaimTTL)+`
+		RETURNING holder`), schedule, s.micros(slot), holder).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("claim slot %s of %q: %w", slot.UTC().Format(time.RFC3339), schedule, err)
 	}
-	return won, nil
+	return got == holder, nil
 }
+
+// releaseSlotClaims expires the claims of holders known dead, so that
+// their slots are taken over at once.
+func (s *Store) releaseSlotClaims(ctx context.Context, holders ...string) error {
+	for _, h := range holders {
+		if _, err := s.db.ExecContext(ctx, s.q("UPDATE slot_claims SET expires_at = 0 WHERE holder = ?"), h); err != nil {
+			return fmt.Errorf("release slot claims of %s: %w", h, err)
+		}
+	}
+	return nil
+}
+
+// InstanceID names this store's instance: the holder of its slot claims,
+// whose claims are released when the instance is found dead.
+func (s *Store) InstanceID() string { return s.instanceID }
 
 // ScheduleInfo is one schedule as `schedule list` shows it. The store
 // knows no cron: the next run is the caller's to compute from Spec and
