@@ -47,7 +47,11 @@ func writeOuterHeader(b *headerBuf, s Spec, o original, boundary string) {
 	writeListFields(b, s)
 	writeRewrittenFrom(b, s, o)
 	writeOuterReplyTo(b, s, o)
-	copyFields(b, o, "To", "Cc")
+	if s.ListAddress != "" {
+		writeListAddressing(b, s, o)
+	} else {
+		copyFields(b, o, "To", "Cc")
+	}
 	if v, ok := subjectValue(s, o); ok {
 		b.add("Subject", v)
 	} else {

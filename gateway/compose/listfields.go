@@ -32,3 +32,38 @@ func listIDValue(s Spec) string {
 	}
 	return "<" + s.listID() + ">"
 }
+
+// Where a list copy keeps the original's addressing: fields of our own,
+// never X-Original-To, which Postfix writes on delivery and list servers
+// and filters read as the envelope recipient.
+const (
+	originalToField = "X-Caucus-Original-To"
+	originalCcField = "X-Caucus-Original-Cc"
+)
+
+// writeListAddressing addresses a copy to a list caucus To the list, the
+// original To and Cc renamed. Reply-all then reaches the list and the
+// sender, never the bureau, and the list server sees itself named as the
+// destination (Mailman holds a post whose list address is only in the
+// envelope as an "implicit destination").
+func writeListAddressing(b *headerBuf, s Spec, o original) {
+	b.add("To", s.ListAddress)
+	for _, f := range o.fields {
+		switch f.name {
+		case "To":
+			writeRenamed(b, f, originalToField)
+		case "Cc":
+			writeRenamed(b, f, originalCcField)
+		}
+	}
+}
+
+// isListAddressing names the original's fields a list copy replaces or
+// writes again under its own names.
+func isListAddressing(name string) bool {
+	switch name {
+	case "To", "Cc", originalToField, originalCcField:
+		return true
+	}
+	return false
+}

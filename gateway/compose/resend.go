@@ -60,8 +60,11 @@ func writeReencoded(w io.Writer, s Spec, o original, body io.Reader) error {
 // it is: From, Reply-To, Subject, and the Message-ID and Date an original
 // without them lacks. It reports whether it wrote a new Subject.
 func writeIdentity(b *headerBuf, s Spec, o original) (subjectChanged bool) {
-	if s.RewriteFrom {
+	if s.rewriteFrom() {
 		writeRewrittenFrom(b, s, o)
+	}
+	if s.ListAddress != "" {
+		writeListAddressing(b, s, o)
 	}
 	if s.ReplyTo != "" {
 		b.add("Reply-To", s.ReplyTo)
@@ -86,13 +89,15 @@ func keepOnResend(s Spec, f field, subjectChanged bool) bool {
 		return false
 	case f.name == "X-Loop" && f.value() == s.Account:
 		return false // written again above, once
-	case s.RewriteFrom && (f.name == "From" || f.name == "Sender" || f.name == "X-Original-From"):
+	case s.ListAddress != "" && isListAddressing(f.name):
+		return false
+	case s.rewriteFrom() && (f.name == "From" || f.name == "Sender" || f.name == "X-Original-From"):
 		return false
 	case subjectChanged && f.name == "Subject":
 		return false
 	case s.ReplyTo != "" && isReplyDirective(f.name):
 		return false
-	case (s.RewriteFrom || subjectChanged || s.Reencode) && isSignature(f.name):
+	case (s.rewriteFrom() || subjectChanged || s.Reencode) && isSignature(f.name):
 		return false
 	}
 	return true

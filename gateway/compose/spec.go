@@ -47,6 +47,13 @@ type Spec struct {
 	// original in X-Original-From. Encapsulate always does so: the outer
 	// message is the gateway's.
 	RewriteFrom bool `json:"rewrite_from"`
+	// ListAddress, set on a copy to a list caucus, is the list's address:
+	// the copy is addressed To it, the original To and Cc kept in
+	// X-Caucus-Original-To and X-Caucus-Original-Cc, so that a reply-all
+	// never reaches the bureau and the list server sees an explicit
+	// destination. Its From is always rewritten, whatever RewriteFrom
+	// says: a list server takes the poster from From.
+	ListAddress string `json:"list_address,omitempty"`
 	// ReplyTo, the gateway's plus-address for this forward, replaces the
 	// original Reply-To; "" keeps it.
 	ReplyTo string `json:"reply_to,omitempty"`
@@ -80,6 +87,12 @@ func (s Spec) mode() Mode {
 		return Resend
 	}
 	return s.Mode
+}
+
+// rewriteFrom says whether From becomes the account's: asked for, or a
+// copy to a list.
+func (s Spec) rewriteFrom() bool {
+	return s.RewriteFrom || s.ListAddress != ""
 }
 
 func (s Spec) caucusName() string {
@@ -156,6 +169,9 @@ func checkAccount(s Spec) error {
 func checkReplyTo(s Spec) error {
 	if s.ReplyTo != "" && !isAddrSpec(s.ReplyTo) {
 		return &SpecError{"ReplyTo", "not an address: " + quoteShort(s.ReplyTo)}
+	}
+	if s.ListAddress != "" && !isAddrSpec(s.ListAddress) {
+		return &SpecError{"ListAddress", "not an address: " + quoteShort(s.ListAddress)}
 	}
 	return nil
 }

@@ -3,8 +3,11 @@ package compose
 import (
 	"bytes"
 	"flag"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,10 +40,18 @@ func TestWriteGolden(t *testing.T) {
 	keepFrom.RewriteFrom, keepFrom.Subject, keepFrom.ReplyTo = false, "", ""
 	prefixed := testSpec(Resend)
 	prefixed.Subject, prefixed.SubjectPrefix = "", "[gender] "
+	// A copy to a list caucus: To the list, whatever RewriteFrom says
+	// From the account (issue 10, "Copies to a list").
+	toList := keepFrom
+	toList.ListAddress = "caucus-gender@lists.example.net"
+	toListEnc := testSpec(Encapsulate)
+	toListEnc.ListAddress = "caucus-gender@lists.example.net"
 	tests := []struct {
 		name, in string
 		spec     Spec
 	}{
+		{"invitation-resend-list", "invitation.eml", toList},
+		{"invitation-encapsulate-list", "invitation.eml", toListEnc},
 		{"invitation-resend", "invitation.eml", testSpec(Resend)},
 		{"invitation-resend-keepfrom", "invitation.eml", keepFrom},
 		{"invitation-encapsulate", "invitation.eml", testSpec(Encapsulate)},
@@ -105,4 +116,48 @@ func golden(t testing.TB, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run go test -update to accept):\n%s", name, got)
 	}
+}
+
+// TestListCopyAddressing: a copy to a list caucus is addressed To the list
+// alone, the original To and Cc kept in fields of our own (never
+// X-Original-To, which Postfix writes on delivery), and its From is the
+// account's even when RewriteFrom is off.
+func TestListCopyAddressing(t *testing.T) {
+	in := readFile(t, filepath.Join("testdata", "invitation.eml"))
+	for _, mode := range []Mode{Resend, Encapsulate} {
+		t.Run(string(mode), func(t *testing.T) {
+			spec := testSpec(mode)
+			spec.RewriteFrom = false
+			spec.ListAddress = "caucus-gender@lists.example.net"
+			h := readHeaderOf(t, compose(t, spec, in))
+			want := map[string][]string{
+				"To":                   {"caucus-gender@lists.example.net"},
+				"Cc":                   nil,
+				"X-Caucus-Original-To": {"Bureau <bureau@example.org>"},
+				"X-Caucus-Original-Cc": {"alice@example.org"},
+				"X-Original-To":        nil,
+			}
+			for name, v := range want {
+				if got := h[name]; !slices.Equal(got, v) {
+					t.Errorf("%s = %q, want %q", name, got, v)
+				}
+			}
+			from, err := mail.ParseAddress(h.Get("From"))
+			if err != nil || from.Address != "bureau@example.org" || from.Name != "Dr. Amélie Dupont via Gender Caucus" {
+				t.Errorf("From = %q (%v), want \"Dr. Amélie Dupont via Gender Caucus\" <bureau@example.org>", h.Get("From"), err)
+			}
+			if got := h["X-Original-From"]; len(got) != 1 || !strings.Contains(got[0], "amelie.dupont@itu.int") {
+				t.Errorf("X-Original-From = %q, want the original From", got)
+			}
+		})
+	}
+}
+
+func readHeaderOf(t *testing.T, out []byte) mail.Header {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Header
 }
