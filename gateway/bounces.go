@@ -11,6 +11,7 @@ import (
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
+	"caucusgate/rules"
 )
 
 // bounces reads a delivery report (RFC 3464) that came back to the bureau
@@ -18,10 +19,13 @@ import (
 // through the VERP token of the envelope sender the copy was sent with. A
 // report names nothing when it is not one of ours. The message itself is
 // never forwarded: the rules' guard sees to that.
-func (in *intake) bounces(ctx context.Context, msg *inbound, raw []byte) ([]queue.Bounce, error) {
+func (in *intake) bounces(ctx context.Context, set *rules.Set, msg *inbound, raw []byte) ([]queue.Bounce, error) {
 	report, ok := bounce.Parse(raw)
 	if !ok {
 		return nil, nil
+	}
+	if c, ok := in.listCaucus(set, report, msg); ok {
+		return listBounces(c, report, in.now()), nil
 	}
 	delivery, err := in.bouncedDelivery(ctx, report, msg)
 	if err != nil || delivery == nil {
@@ -44,6 +48,40 @@ func (in *intake) bounces(ctx context.Context, msg *inbound, raw []byte) ([]queu
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// listCaucus is the list caucus whose fixed envelope (bounce.ListSender)
+// a report came back to. A caucus the rules no longer have, or one that is
+// a roster, names none.
+func (in *intake) listCaucus(set *rules.Set, report *bounce.Report, msg *inbound) (rules.Caucus, bool) {
+	id, ok := bounce.ListCaucus(report, in.account.Address, msg.Facts.Header)
+	if !ok || set == nil {
+		return rules.Caucus{}, false
+	}
+	for _, c := range set.Caucuses() {
+		if strings.EqualFold(c.ID, id) && c.Address != "" {
+			return c, true
+		}
+	}
+	return rules.Caucus{}, false
+}
+
+// listBounces records a report from a list caucus's server against the
+// caucus: charged to the list's address whatever recipient the report
+// names (the list's own members are the list server's business), with no
+// delivery (the envelope is the caucus's, not a copy's) and no score (a
+// list is never disabled by its bounces; the admins read them).
+func listBounces(c rules.Caucus, report *bounce.Report, now time.Time) []queue.Bounce {
+	var out []queue.Bounce
+	for _, r := range report.Recipients {
+		class, counted := bounceClass(r.Class)
+		if !counted {
+			continue
+		}
+		out = append(out, queue.Bounce{Member: strings.ToLower(c.Address), Caucus: c.ID, Class: class,
+			Status: statusString(r.Status), Diagnostic: r.Diagnostic, At: now})
+	}
+	return out
 }
 
 // scored says whether a failed recipient adds to its member's bounce

@@ -194,7 +194,7 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 	case kindListMail:
 		return handled{decision: undecided(d, fmt.Sprintf("came through the list of caucus %s: discussion or our own copy, never forwarded by the rules", c.caucus))}, nil
 	case kindBounce:
-		bounces, err := in.bounces(ctx, msg, raw)
+		bounces, err := in.bounces(ctx, set, msg, raw)
 		return handled{decision: d, bounces: bounces}, err
 	}
 	return handled{decision: d}, nil // kindForward, kindNotice

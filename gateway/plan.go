@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/compose"
 	"caucusgate/queue"
 	"caucusgate/rules"
@@ -106,7 +107,16 @@ func (p planner) copies(d rules.Decision, c rules.Caucus, msg *inbound, rcpts []
 			spec.NoVERP = true
 			p.addUnsubscribe(spec, c, "")
 		}
-		out = append(out, queue.NewDelivery{Caucus: c.ID, EnvelopeFrom: p.acct.Address, Recipients: group,
+		envelope := p.acct.Address
+		if c.Address != "" {
+			// A list copy: To the list, From the account, and the
+			// caucus's fixed envelope, which ties a report from the
+			// list's server to the caucus (bounces.go).
+			spec.ListAddress = c.Address
+			spec.NoVERP = true
+			envelope = bounce.ListSender(p.acct.Address, c.ID)
+		}
+		out = append(out, queue.NewDelivery{Caucus: c.ID, EnvelopeFrom: envelope, Recipients: group,
 			Spec: mustJSON(deliverySpec{Forward: spec}), NotBefore: p.slot(d, c)})
 	}
 	return out

@@ -100,3 +100,52 @@ func addresses(vals []string) []string {
 	}
 	return out
 }
+
+// listPrefix starts the subaddress of a list caucus's envelope sender. A
+// hyphen is never in a token (base32), so the two cannot be confused.
+const listPrefix = "list-"
+
+// ListSender is the envelope sender of every copy to a list caucus:
+// bureau+list-CAUCUS@domain. It is fixed per caucus, so a list server
+// records one sender for the caucus rather than one per copy, and a
+// report from the list's server names the caucus.
+func ListSender(account, caucus string) string {
+	return token.PlusAddress(account, listPrefix+caucus)
+}
+
+// ListCaucus returns the caucus whose list envelope (ListSender) a report
+// came back to: in the report's own header (Delivered-To, X-Original-To,
+// To), the envelope sender it names, or the returned message's
+// Return-Path. The caucus is as written in the address; the caller matches
+// it against its caucuses ignoring case.
+func ListCaucus(report *Report, account string, rawHeader map[string][]string) (string, bool) {
+	var addrs []string
+	for _, name := range dsnFields {
+		addrs = append(addrs, addresses(values(rawHeader, name))...)
+	}
+	if report != nil {
+		addrs = append(addrs, report.Sender)
+		addrs = append(addrs, addresses(values(report.OriginalHeader, "Return-Path"))...)
+	}
+	for _, a := range addrs {
+		if c, ok := listCaucusOf(a, account); ok {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// listCaucusOf reads the caucus out of account's list envelope address.
+func listCaucusOf(addr, account string) (string, bool) {
+	addr = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(addr), "<"), ">")
+	at, accAt := strings.LastIndexByte(addr, '@'), strings.LastIndexByte(account, '@')
+	if at <= 0 || accAt <= 0 || !strings.EqualFold(addr[at:], account[accAt:]) {
+		return "", false
+	}
+	prefix := account[:accAt] + "+" + listPrefix
+	local := addr[:at]
+	if len(local) <= len(prefix) || !strings.EqualFold(local[:len(prefix)], prefix) {
+		return "", false
+	}
+	return local[len(prefix):], true
+}

@@ -49,3 +49,38 @@ func TestVERPTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestListSender(t *testing.T) {
+	t.Parallel()
+	if got := ListSender("bureau@example.org", "gender"); got != "bureau+list-gender@example.org" {
+		t.Errorf("ListSender = %q", got)
+	}
+}
+
+// TestListCaucus: a report that came back to a list caucus's fixed
+// envelope names that caucus; a delivery's token or another account's
+// list envelope names none.
+func TestListCaucus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		report *Report
+		header map[string][]string
+		want   string
+	}{
+		{"delivered-to", nil, map[string][]string{"Delivered-To": {"bureau+list-gender@example.org"}}, "gender"},
+		{"to, case and brackets", nil, map[string][]string{"to": {"Bureau <BUREAU+list-Youth.Caucus@EXAMPLE.ORG>"}}, "Youth.Caucus"},
+		{"report sender", &Report{Sender: "bureau+list-gender@example.org"}, nil, "gender"},
+		{"returned return-path", &Report{OriginalHeader: textproto.MIMEHeader{"Return-Path": {"<bureau+list-gender@example.org>"}}}, nil, "gender"},
+		{"delivery token", nil, map[string][]string{"To": {"bureau+" + liveToken + "@example.org"}}, ""},
+		{"another account", nil, map[string][]string{"To": {"other+list-gender@example.org"}}, ""},
+		{"another domain", nil, map[string][]string{"To": {"bureau+list-gender@example.net"}}, ""},
+		{"empty caucus", nil, map[string][]string{"To": {"bureau+list-@example.org"}}, ""},
+	}
+	for _, tt := range tests {
+		got, ok := ListCaucus(tt.report, "bureau@example.org", tt.header)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("%s: ListCaucus = %q, %v, want %q", tt.name, got, ok, tt.want)
+		}
+	}
+}
