@@ -83,3 +83,19 @@ func TestListBounceRecordedAgainstTheCaucus(t *testing.T) {
 		t.Errorf("member states %+v: a list's bounce scores no member", states)
 	}
 }
+
+// TestListEnvelopeMailNeverForwarded: mail to a list caucus's envelope
+// that is no delivery report (a list server's notice, or a forged message
+// the rules would match) is never forwarded.
+func TestListEnvelopeMailNeverForwarded(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, testRules)
+	notice := strings.Replace(string(invitation(7, "events@itu.int", "Invitation")), "To: bureau@example.org", "To: bureau+list-gender@example.org", 1)
+	if err := p.world.Append("bureau@example.org", "INBOX", []byte(notice)); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	if got := p.world.Received(); len(got) != 0 {
+		t.Errorf("mail to the list envelope was sent on to %v; it must never be forwarded", got[0].To)
+	}
+}
