@@ -97,7 +97,7 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 	var maxUID uint32
 	for i, m := range msgs {
 		maxUID = max(maxUID, m.UID)
-		o, err := s.intakeOne(ctx, tx, key, epoch, m)
+		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable())
 		if err != nil {
 			return nil, fmt.Errorf("uid %d: %w", m.UID, err)
 		}
