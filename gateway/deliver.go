@@ -29,6 +29,7 @@ type deliverer struct {
 	tokens *token.Keyring
 	signer compose.Signer // nil: no DKIM signature
 	notify string         // the admins' address, told of failed deliveries
+	loc    *time.Location // the zone of the times the notices show
 	log    *slog.Logger
 	events *events
 }

@@ -49,6 +49,9 @@ type Config struct {
 	// BounceScoring is how bounces disable roster addresses; zero:
 	// Mailman 3's defaults (5.0, 7 days).
 	BounceScoring queue.BounceScoring
+	// Location is the zone the notices it mails show times in, labelled
+	// (display_timezone); nil: the host's zone.
+	Location *time.Location
 	// DKIM, when set, signs everything the gateway sends.
 	DKIM compose.Signer
 	// PublicURL is the base of the one-click unsubscribe links of roster
@@ -189,7 +192,7 @@ func (g *Gateway) withPipeline(ctx context.Context, fn func(context.Context, []*
 	// The workers outlive ctx: a stop lets deliveries in flight finish
 	// (stopWorkers, StopGrace) rather than cutting an SMTP transaction the
 	// relay may already have accepted, which would send it again.
-	if err := g.cfg.Store.Start(context.WithoutCancel(ctx), &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, tokens: tokens, log: g.log, events: g.events}); err != nil {
+	if err := g.cfg.Store.Start(context.WithoutCancel(ctx), &deliverer{now: g.cfg.Now, store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, notify: g.cfg.Notify, loc: g.location(), tokens: tokens, log: g.log, events: g.events}); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	runErr := fn(ctx, sups, g.scheduler(relay, tokens))
@@ -329,4 +332,12 @@ func newInstanceName() (string, error) {
 		return "", fmt.Errorf("new instance name: %w", err)
 	}
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:])), nil
+}
+
+// location is the zone of the times the notices show (Config.Location).
+func (g *Gateway) location() *time.Location {
+	if g.cfg.Location == nil {
+		return time.Local
+	}
+	return g.cfg.Location
 }

@@ -57,7 +57,7 @@ func (g *Gateway) remind(ctx context.Context, h queue.HeldInfo, now time.Time) {
 	var notices []queue.NewDelivery
 	for _, mod := range h.Moderators {
 		spec := moderationSpec{Account: acct.Address, To: mod, From: h.From, Subject: h.Subject,
-			Reason: "reminder: it expires " + h.ExpiresAt.UTC().Format(time.RFC1123) + "; " + h.Reason}
+			Reason: "reminder: it expires " + h.ExpiresAt.In(g.location()).Format(time.RFC1123) + "; " + h.Reason}
 		notices = append(notices, queue.NewDelivery{Recipients: []string{mod}, Spec: mustJSON(deliverySpec{Moderation: &spec})})
 	}
 	if acct.Address != "" && len(notices) > 0 {

@@ -60,7 +60,7 @@ func (d *deliverer) moderationComposer(ctx context.Context, spec moderationSpec,
 	h := held[len(held)-1]
 	replyTo := token.PlusAddress(spec.Account, d.tokens.Seal(token.Token{Kind: token.Moderation, ID: h.ID, Expires: h.ExpiresAt}))
 	return func(w io.Writer, raw io.Reader) error {
-		return writeModerationNotice(w, spec, h, replyTo, raw, d.now())
+		return writeModerationNotice(w, spec, h, replyTo, raw, d.now(), d.loc)
 	}, nil
 }
 
@@ -71,7 +71,7 @@ var errNothingToSend = errors.New("nothing to send any more")
 // writeModerationNotice writes the request: what was held and why, how to
 // answer, and the held message itself attached (message/rfc822) so that
 // the moderator reads exactly what would be forwarded.
-func writeModerationNotice(w io.Writer, spec moderationSpec, h queue.HeldInfo, replyTo string, raw io.Reader, now time.Time) error {
+func writeModerationNotice(w io.Writer, spec moderationSpec, h queue.HeldInfo, replyTo string, raw io.Reader, now time.Time, loc *time.Location) error {
 	var hdr mail.Header
 	hdr.SetAddressList("From", []*mail.Address{{Name: "caucusgate moderation", Address: spec.Account}})
 	hdr.SetAddressList("To", []*mail.Address{{Address: spec.To}})
@@ -85,7 +85,7 @@ func writeModerationNotice(w io.Writer, spec moderationSpec, h queue.HeldInfo, r
 	if err != nil {
 		return fmt.Errorf("compose moderation notice: %w", err)
 	}
-	if err := writeModerationText(mw, spec, h); err != nil {
+	if err := writeModerationText(mw, spec, h, loc); err != nil {
 		return err
 	}
 	if err := attachOriginal(mw, raw); err != nil {
@@ -94,7 +94,7 @@ func writeModerationNotice(w io.Writer, spec moderationSpec, h queue.HeldInfo, r
 	return mw.Close()
 }
 
-func writeModerationText(mw *mail.Writer, spec moderationSpec, h queue.HeldInfo) error {
+func writeModerationText(mw *mail.Writer, spec moderationSpec, h queue.HeldInfo, loc *time.Location) error {
 	var th mail.InlineHeader
 	th.Set("Content-Type", "text/plain; charset=utf-8")
 	tw, err := mw.CreateSingleInline(th)
@@ -104,7 +104,7 @@ func writeModerationText(mw *mail.Writer, spec moderationSpec, h queue.HeldInfo)
 	body := fmt.Sprintf("A message is held for moderation.\r\n\r\n  From:    %s\r\n  Subject: %s\r\n  Why:     %s\r\n  Expires: %s\r\n\r\n"+
 		"To decide, reply to this message with, on the first line:\r\n\r\n  approve\r\n\r\nor\r\n\r\n  reject REASON\r\n\r\n"+
 		"The other moderators are told of your decision. The held message is attached.\r\n",
-		oneLine(spec.From), oneLine(spec.Subject), oneLine(spec.Reason), h.ExpiresAt.UTC().Format(time.RFC1123))
+		oneLine(spec.From), oneLine(spec.Subject), oneLine(spec.Reason), h.ExpiresAt.In(loc).Format(time.RFC1123))
 	if _, err := io.WriteString(tw, body); err != nil {
 		return err
 	}

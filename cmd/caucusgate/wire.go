@@ -78,6 +78,7 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 		Notify: cfg.file.Notify}
 	gc.Retention, _ = retention(&cfg.file)         // checked at load
 	gc.BounceScoring, _ = bounceScoring(&cfg.file) // checked at load
+	gc.Location = cfg.location()
 	gc.Invitations, _ = cfg.file.Invitations.options()
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
