@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -95,30 +95,34 @@ func TestDisplayTimezoneCLI(t *testing.T) {
 	}
 }
 
-// TestDisplayTimezoneAdmin: the admin pages show times in display_timezone
-// and name it at their foot.
+// TestDisplayTimezoneAdmin: the admin pages, as the daemon wires them,
+// show times in display_timezone and name it at their foot.
 func TestDisplayTimezoneAdmin(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Skip("no zoneinfo on this host")
 	}
 	_, config := cliWorld(t, heldRules)
-	addr := freeAddr(t)
-	appendTo(t, config, fmt.Sprintf("display_timezone: Asia/Tokyo\nlisten: %s\nadmin:\n  username: admin\n  password_env: ADMIN_PW\n", addr))
+	appendTo(t, config, "display_timezone: Asia/Tokyo\nlisten: 127.0.0.1:0\nadmin:\n  username: admin\n  password_env: ADMIN_PW\n")
 	t.Setenv("ADMIN_PW", "s3cret")
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() { done <- runMain(ctx, []string{"run", "-config", config}, io.Discard, &stderr) }()
-	defer func() {
-		cancel()
-		if status := <-done; status != 0 {
-			t.Errorf("daemon exit status %d:\n%s", status, stderr.String())
-		}
-	}()
-	base := "http://" + addr
-	waitFor(t, "the admin listener", func() bool { s, _, _ := get(t, base+"/healthz", "", ""); return s == 200 })
-	status, _, page := get(t, base+"/schedules", "admin", "s3cret")
+	cfg, err := loadConfig(config, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	d, err := openDaemon(ctx, cfg, &loggers{log: quiet, river: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	handler, err := adminHandler(ctx, cfg, d.gateway, d.store, d.registry, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	status, _, page := get(t, srv.URL+"/schedules", "admin", "s3cret")
 	if status != 200 || !strings.Contains(page, "Times in Asia/Tokyo") {
 		t.Fatalf("/schedules: %d, no \"Times in Asia/Tokyo\":\n%s", status, page)
 	}
