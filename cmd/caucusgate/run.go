@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 	"os"
@@ -42,6 +43,20 @@ func (c *runCommand) run(ctx context.Context, args []string) error {
 	if err := noArgs("run", args); err != nil {
 		return err
 	}
+	err := c.runDaemon(ctx)
+	if !c.once && stopAsked(ctx, err) {
+		return nil // SIGINT or SIGTERM, at whatever moment of the start
+	}
+	return err
+}
+
+// stopAsked says whether err is only the daemon's context ending, that is a
+// stop the operator asked for, which is a clean exit.
+func stopAsked(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && errors.Is(err, context.Canceled)
+}
+
+func (c *runCommand) runDaemon(ctx context.Context) error {
 	configPath, once, logFormat := &c.config, &c.once, &c.logFormat
 	logs, err := newLoggers(c.stderr, *logFormat, c.logLevel)
 	if err != nil {
