@@ -42,11 +42,15 @@ func (s *Store) claimSQLite(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim store: %w", err)
 	}
-	// One daemon holds a SQLite store: every slot claim left is a dead
-	// daemon's, and its items must not wait for the claim to expire.
-	if _, err := s.db.ExecContext(ctx, "UPDATE slot_claims SET expires_at = 0"); err != nil {
-		unlock()
-		return nil, fmt.Errorf("release slot claims: %w", err)
+	// One daemon holds a SQLite store: every slot claim and mailbox lease
+	// left is a dead daemon's. Its items must not wait for the claim to
+	// expire, nor the next daemon (or run -once) be refused its mailboxes.
+	// Expiring a lease keeps its fence, which the next acquisition raises.
+	for table, what := range map[string]string{"slot_claims": "slot claims", "leases": "mailbox leases"} {
+		if _, err := s.db.ExecContext(ctx, "UPDATE "+table+" SET expires_at = 0"); err != nil {
+			unlock()
+			return nil, fmt.Errorf("release %s: %w", what, err)
+		}
 	}
 	if _, err := s.reclaim(ctx, func(*rivertype.JobRow) bool { return true }); err != nil {
 		unlock()

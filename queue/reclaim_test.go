@@ -157,3 +157,20 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 		t.Errorf("CLI listing while a daemon holds the store: %v", err)
 	}
 }
+
+// On SQLite one daemon holds the store (its flock): a mailbox lease left
+// by a daemon killed with -9 is a dead one's, and the next daemon or
+// `run -once` must not be refused for up to a lease's time after the kill.
+func TestSQLiteDaemonTakesOverADeadDaemonsLeases(t *testing.T) {
+	t.Parallel()
+	dsn := t.TempDir() + "/store.db"
+	dead := openTest(t, dsn, Options{})
+	if ok, err := dead.AcquireLease(context.Background(), "imap:bureau/INBOX", "killed", time.Minute); err != nil || !ok {
+		t.Fatalf("the killed daemon's lease: %v, %v", ok, err)
+	}
+	s := openTest(t, dsn, Options{})
+	claim(t, s)
+	if ok, err := s.AcquireLease(context.Background(), "imap:bureau/INBOX", "next", time.Minute); err != nil || !ok {
+		t.Errorf("the next daemon takes the dead daemon's lease = %v, %v; want taken", ok, err)
+	}
+}
