@@ -46,7 +46,7 @@ func checkConfig(c *fileConfig) []problem {
 		add("retention", "%v", err)
 	}
 	checkAdmin(c, add)
-	checkInvitations(c.Invitations, add)
+	checkInvitations(c.Invitations, c.DisplayTimezone, add)
 	if _, err := displayLocation(c.DisplayTimezone); err != nil {
 		add("display_timezone", "%v", err)
 	}

@@ -18,13 +18,18 @@ import (
 
 // inviteConfig is the config file's `invitations` section.
 type inviteConfig struct {
-	Zone        string `yaml:"zone"`         // display zone, IANA name; default UTC
+	Zone        string `yaml:"zone"`         // IANA name; default display_timezone
 	ShortNotice string `yaml:"short_notice"` // 14d, 336h; default 14d
 }
 
-// options turns the section into the gateway's settings.
-func (c inviteConfig) options() (*invitation.Options, error) {
+// options turns the section into the gateway's settings. Without a zone of
+// its own, the invitations are read and shown in display (display_timezone:
+// one zone for pages, CLI and mails).
+func (c inviteConfig) options(display string) (*invitation.Options, error) {
 	opts := &invitation.Options{}
+	if loc, err := displayLocation(display); err == nil {
+		opts.Zone = loc // a bad display_timezone is reported on its own
+	}
 	if c.Zone != "" {
 		loc, err := time.LoadLocation(c.Zone)
 		if err != nil {
@@ -42,8 +47,8 @@ func (c inviteConfig) options() (*invitation.Options, error) {
 	return opts, nil
 }
 
-func checkInvitations(c inviteConfig, add addFunc) {
-	if _, err := c.options(); err != nil {
+func checkInvitations(c inviteConfig, display string, add addFunc) {
+	if _, err := c.options(display); err != nil {
 		add("invitations", "%v", err)
 	}
 }
@@ -96,7 +101,7 @@ func (c *invitationsCommand) session(ctx context.Context) (*queue.Store, *invita
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opts, err := cfg.file.Invitations.options()
+	opts, err := cfg.file.Invitations.options(cfg.file.DisplayTimezone)
 	if err != nil {
 		store.Close()
 		return nil, nil, nil, err
