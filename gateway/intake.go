@@ -112,6 +112,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	if err != nil {
 		return fmt.Errorf("commit batch of %d from %s/%s: %w", len(msgs), b.Account, b.Mailbox, err)
 	}
+	in.handOff(msgs, outcomes)
 	for i, o := range outcomes {
 		in.report(b, msgs[i], decisions[i], o)
 	}

@@ -42,9 +42,14 @@ type Options struct {
 	// Retry spaces delivery attempts. Nil means DefaultRetryPolicy().
 	Retry RetryPolicy
 	// FetchPollInterval is how often idle workers look for due jobs.
-	// Defaults to 200ms.
+	// Defaults to 200ms. New deliveries do not wait for it: HandOff gives
+	// them to the senders at once; the poll finds retries, deliveries left
+	// by a stop or a crash, and offers the hand-off dropped.
 	FetchPollInterval time.Duration
-	// Workers is the number of deliveries run at once. Defaults to 4.
+	// Workers is the number of River workers, and again of hand-off
+	// senders, each making one delivery at a time. Size it to the relay's
+	// sessions: fewer leaves sessions idle, more only wait for one.
+	// Defaults to 4.
 	Workers int
 	// JobTimeout bounds one delivery attempt. Defaults to 1h: a DATA to a
 	// big roster over a slow relay can legitimately take minutes.
@@ -65,6 +70,9 @@ type Options struct {
 // registered as an instance).
 const rescueStuckAfter = 24 * time.Hour
 
+// fetchCooldown is the least time between two fetches of River's producer.
+const fetchCooldown = 10 * time.Millisecond
+
 // Store is the durable state of a caucusgate installation.
 type Store struct {
 	db         *sql.DB
@@ -81,6 +89,7 @@ type Store struct {
 
 	mu         sync.Mutex
 	deliverer  Deliverer
+	handoff    *handoff            // the senders of HandOff, while started
 	retryAfter map[int64]time.Time // job ID → next attempt requested by the relay
 }
 
@@ -196,10 +205,13 @@ func (s *Store) newClient() error {
 		return fmt.Errorf("register delivery worker: %w", err)
 	}
 	cfg := &river.Config{
-		ID:                   s.instanceID,
-		Logger:               orLogger(s.opts.RiverLogger, s.log),
-		FetchPollInterval:    orDefault(s.opts.FetchPollInterval, 200*time.Millisecond),
-		FetchCooldown:        min(100*time.Millisecond, orDefault(s.opts.FetchPollInterval, 200*time.Millisecond)),
+		ID:                s.instanceID,
+		Logger:            orLogger(s.opts.RiverLogger, s.log),
+		FetchPollInterval: orDefault(s.opts.FetchPollInterval, 200*time.Millisecond),
+		// River's default cooldown (100ms) between fetches capped it near
+		// 10 fetches a second, 40 jobs with 4 workers, while the machine
+		// idled (issue 12).
+		FetchCooldown:        min(fetchCooldown, orDefault(s.opts.FetchPollInterval, 200*time.Millisecond)),
 		JobTimeout:           orDefault(s.opts.JobTimeout, time.Hour),
 		RescueStuckJobsAfter: rescueStuckAfter,
 		MaxAttempts:          s.retry.MaxAttempts(),
@@ -210,7 +222,7 @@ func (s *Store) newClient() error {
 		CompletedJobRetentionPeriod: 7 * 24 * time.Hour,
 		CancelledJobRetentionPeriod: 30 * 24 * time.Hour,
 		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: orDefault(s.opts.Workers, 4)}},
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.workers()}},
 		Workers:                     workers,
 	}
 	client, err := river.NewClient(s.driver, cfg)

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -22,7 +23,7 @@ type deliveryWorker struct {
 
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	s := w.s
-	d, ok, err := s.startAttempt(ctx, job.Args.DeliveryID, job.ID)
+	d, ok, err := s.startAttempt(ctx, s.db, job.Args.DeliveryID, job.ID)
 	if err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs])
 		return errors.New("deliver: no deliverer (Start not called)")
 	}
 	start := time.Now()
-	deliverErr := s.deliver(ctx, dlv, d)
+	deliverErr := s.deliver(ctx, dlv, d, nil)
 	return s.finishAttempt(ctx, job, d, deliverErr, time.Since(start))
 }
 
@@ -42,7 +43,13 @@ func (w *deliveryWorker) NextRetry(job *river.Job[deliveryArgs]) time.Time {
 	return w.s.nextRetry(job.ID, job.Attempt)
 }
 
-func (s *Store) deliver(ctx context.Context, dlv Deliverer, d Delivery) error {
+// deliver hands d to dlv with the message's bytes: inMemory when the
+// hand-off still holds the copy intake committed (the same bytes, read
+// back for nothing otherwise), else streamed from the store.
+func (s *Store) deliver(ctx context.Context, dlv Deliverer, d Delivery, inMemory []byte) error {
+	if inMemory != nil {
+		return dlv.Deliver(ctx, d, bytes.NewReader(inMemory))
+	}
 	raw, err := s.OpenRaw(ctx, d.MessageRef)
 	if err != nil {
 		if errors.Is(err, ErrRawPurged) || errors.Is(err, ErrNotFound) {
@@ -68,10 +75,10 @@ func (s *Store) currentDeliverer() Deliverer {
 // is final, or when jobID is not the delivery's current job: a job that
 // RetryDelivery or a reclaim replaced can come back (a completion lost in
 // a crash, a paused instance waking up) and must not send a second copy.
-func (s *Store) startAttempt(ctx context.Context, id, jobID int64) (Delivery, bool, error) {
+func (s *Store) startAttempt(ctx context.Context, db querier, id, jobID int64) (Delivery, bool, error) {
 	var d Delivery
 	var rcpts, spec string
-	err := s.db.QueryRowContext(ctx, s.q(`UPDATE deliveries
+	err := db.QueryRowContext(ctx, s.q(`UPDATE deliveries
 		SET attempts_started = attempts_started + 1, last_attempt_at = ?
 		WHERE id = ? AND state = 'pending' AND job_id = ?
 		RETURNING id, message_ref, caucus, envelope_from, recipients, spec, attempts_started,
@@ -246,17 +253,21 @@ func (s *Store) Start(ctx context.Context, d Deliverer) error {
 	if err := s.client.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
 	}
+	s.startHandoff(ctx, d, s.workers())
 	return nil
 }
+
+func (s *Store) workers() int { return orDefault(s.opts.Workers, 4) }
 
 // Stop stops the workers, waiting for running deliveries until ctx ends;
 // those still running then are cancelled (and retried later).
 func (s *Store) Stop(ctx context.Context) error {
+	handoffErr := s.stopHandoff(ctx)
 	err := s.client.Stop(ctx)
 	if err == nil {
-		return nil
+		return handoffErr
 	}
 	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return errors.Join(fmt.Errorf("stop delivery workers: %w", err), s.client.StopAndCancel(cancelCtx))
+	return errors.Join(handoffErr, fmt.Errorf("stop delivery workers: %w", err), s.client.StopAndCancel(cancelCtx))
 }

@@ -59,6 +59,7 @@ type relayConfig struct {
 	PasswordFile string `yaml:"password_file"`
 	TokenCommand string `yaml:"token_command"`
 	Sessions     int    `yaml:"sessions"`
+	Workers      int    `yaml:"workers"`
 	Rate         int    `yaml:"rate"`
 	DailyLimit   int    `yaml:"daily_limit"`
 	Hostname     string `yaml:"hostname"`

@@ -92,6 +92,9 @@ func checkRelay(r relayConfig, add addFunc) {
 	if r.Sessions < 0 || r.Sessions > 64 {
 		add("relay.sessions", "sessions %d: want 1 to 64", r.Sessions)
 	}
+	if r.Workers < 0 || r.Workers > 256 {
+		add("relay.workers", "workers %d: want 1 to 256", r.Workers)
+	}
 	if r.Rate < 0 {
 		add("relay.rate", "rate %d: want messages per minute, 0 or more", r.Rate)
 	}

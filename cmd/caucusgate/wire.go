@@ -36,7 +36,7 @@ func openDaemon(ctx context.Context, cfg *config, logs *loggers) (*daemon, error
 	if err != nil {
 		return nil, err
 	}
-	store, err := cfg.openStore(ctx, queue.Options{Logger: log, RiverLogger: logs.river})
+	store, err := cfg.openStore(ctx, queue.Options{Logger: log, RiverLogger: logs.river, Workers: cfg.file.Relay.workers()})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

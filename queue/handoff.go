@@ -1,0 +1,250 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// The hand-off takes deliveries from the intake commit straight to a pool
+// of in-process senders, without waiting for River's poll (FetchPollInterval:
+// without LISTEN/NOTIFY, River only finds new jobs by polling). The
+// delivery row stays the record and the River job inserted with it stays
+// the durable fallback: a sender claims that very job (available → running,
+// attempted by this instance) and the delivery (startAttempt's
+// compare-and-set on the attempt number) in one transaction before it
+// sends, so River's fetcher, which only takes available jobs, and the
+// sender never both send it. A crash after the claim leaves the job
+// running under this instance: ClaimDaemon's reclaim replaces it as it does
+// any job a dead daemon was running.
+
+// Bounds of what the hand-off holds: a full queue drops the offer (River
+// sends it), and a message's bytes are kept only while the retained total
+// stays under the budget (beyond it, the sender reads them from the store).
+const (
+	handoffQueue     = 1024
+	handoffRawBudget = 16 << 20
+)
+
+// handoffItem is the deliveries of one message, offered together.
+type handoffItem struct {
+	deliveryIDs []int64
+	raw         []byte // the committed copy; nil: read from the store
+}
+
+// handoff is the queue and the senders that drain it.
+type handoff struct {
+	items    chan handoffItem
+	retained atomic.Int64 // bytes of raw held by queued items
+	quit     chan struct{}
+	cancel   context.CancelFunc // ends the attempts in flight
+	wg       sync.WaitGroup
+}
+
+// HandOff offers deliveries just committed by Intake or AddDeliveries to
+// the running senders, with the message's raw bytes when the caller still
+// holds them (they must be the bytes committed). It never blocks and never
+// fails: whatever it does not take, River's workers deliver. Deliveries
+// that are not due (a scheduled forward) or already taken are skipped by
+// the claim.
+func (s *Store) HandOff(deliveryIDs []int64, raw []byte) {
+	h := s.currentHandoff()
+	if h == nil || len(deliveryIDs) == 0 {
+		return
+	}
+	if raw != nil && h.retained.Add(int64(len(raw))) > handoffRawBudget {
+		h.retained.Add(-int64(len(raw)))
+		raw = nil
+	}
+	select {
+	case h.items <- handoffItem{deliveryIDs: deliveryIDs, raw: raw}:
+	default:
+		h.retained.Add(-int64(len(raw)))
+	}
+}
+
+func (s *Store) currentHandoff() *handoff {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handoff
+}
+
+// startHandoff starts n senders; they run until stopHandoff.
+func (s *Store) startHandoff(ctx context.Context, dlv Deliverer, n int) {
+	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h := &handoff{items: make(chan handoffItem, handoffQueue), quit: make(chan struct{}), cancel: cancel}
+	for range n {
+		h.wg.Go(func() { s.sendHandedOff(sendCtx, h, dlv) })
+	}
+	s.mu.Lock()
+	s.handoff = h
+	s.mu.Unlock()
+}
+
+// stopHandoff stops taking offers and waits for the attempts in flight
+// until ctx ends, then cancels them (they are retried). Offers still
+// queued are left to River.
+func (s *Store) stopHandoff(ctx context.Context) error {
+	s.mu.Lock()
+	h := s.handoff
+	s.handoff = nil
+	s.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	close(h.quit)
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		h.cancel()
+		return nil
+	case <-ctx.Done():
+		h.cancel()
+		<-done
+		return fmt.Errorf("stop hand-off senders: %w", ctx.Err())
+	}
+}
+
+func (s *Store) sendHandedOff(ctx context.Context, h *handoff, dlv Deliverer) {
+	for {
+		select {
+		case <-h.quit:
+			return
+		case it := <-h.items:
+			for _, id := range it.deliveryIDs {
+				if stopping(h) {
+					break
+				}
+				if err := s.attemptHandedOff(ctx, dlv, id, it.raw); err != nil {
+					s.log.WarnContext(ctx, "handed-off delivery left to the workers", "delivery", id, "error", err)
+				}
+			}
+			h.retained.Add(-int64(len(it.raw)))
+		}
+	}
+}
+
+func stopping(h *handoff) bool {
+	select {
+	case <-h.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// attemptHandedOff makes one attempt of a handed-off delivery, if it can
+// claim it, and tells River the result as its worker would have.
+func (s *Store) attemptHandedOff(ctx context.Context, dlv Deliverer, id int64, raw []byte) error {
+	d, job, ok, err := s.claimHandedOff(ctx, id)
+	if err != nil || !ok {
+		return err
+	}
+	start := time.Now()
+	deliverErr := s.deliver(ctx, dlv, d, raw)
+	verdict := s.finishAttempt(ctx, job, d, deliverErr, time.Since(start))
+	return s.settleJob(context.WithoutCancel(ctx), job, verdict)
+}
+
+// claimHandedOff takes a delivery's current job from River (only if it is
+// available: River has not fetched it) and starts the delivery's attempt,
+// in one transaction. ok is false when River or another sender has it, or
+// when it is not due.
+func (s *Store) claimHandedOff(ctx context.Context, id int64) (Delivery, *river.Job[deliveryArgs], bool, error) {
+	var d Delivery
+	var job *river.Job[deliveryArgs]
+	var ok bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		row, err := s.claimJobTx(ctx, tx, id)
+		if err != nil || row == nil {
+			return err
+		}
+		if d, ok, err = s.startAttempt(ctx, tx, id, row.ID); err != nil || !ok {
+			if err == nil {
+				err = errNotClaimed
+			}
+			return err
+		}
+		job = &river.Job[deliveryArgs]{JobRow: row, Args: deliveryArgs{DeliveryID: id}}
+		return nil
+	})
+	if errors.Is(err, errNotClaimed) {
+		return d, nil, false, nil
+	}
+	if err != nil {
+		return d, nil, false, fmt.Errorf("claim handed-off delivery %d: %w", id, err)
+	}
+	return d, job, ok, nil
+}
+
+// errNotClaimed rolls back a claim whose job River did not have but whose
+// delivery was not pending under it any more.
+var errNotClaimed = errors.New("delivery not claimable")
+
+// claimJobTx moves the delivery's current job from available to running,
+// attempted by this instance, as River's fetcher does. The state test in
+// the UPDATE is the compare-and-set: River's fetch and another sender's
+// claim both need the job available. nil: not claimed.
+func (s *Store) claimJobTx(ctx context.Context, tx *sql.Tx, deliveryID int64) (*rivertype.JobRow, error) {
+	var jobID int64
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE river_job SET state = 'running', attempt = attempt + 1
+		WHERE state = 'available' AND kind = ? AND id = (SELECT job_id FROM deliveries
+			WHERE id = ? AND state = 'pending' AND attempts_started = 0)
+		RETURNING id`), deliveryKind, deliveryID).Scan(&jobID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim job: %w", err)
+	}
+	now := time.Now().UTC() // River's clock, as in reclaim
+	row, err := s.driver.UnwrapExecutor(tx).JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{ID: jobID,
+		AttemptedAtDoUpdate: true, AttemptedAt: &now, AttemptedByDoUpdate: true, AttemptedBy: []string{s.instanceID}})
+	if err != nil {
+		return nil, fmt.Errorf("mark job %d attempted: %w", jobID, err)
+	}
+	return row, nil
+}
+
+// settleJob records in River what its executor would have after the
+// worker returned verdict (finishAttempt's answer): completed, cancelled,
+// or retryable at the worker's NextRetry. Only a job still running is
+// changed: a reclaim that replaced it in the meantime wins.
+func (s *Store) settleJob(ctx context.Context, job *river.Job[deliveryArgs], verdict error) error {
+	now := time.Now().UTC()
+	var p *riverdriver.JobSetStateIfRunningParams
+	var cancel *rivertype.JobCancelError
+	switch {
+	case verdict == nil:
+		p = riverdriver.JobSetStateCompleted(job.ID, now, nil)
+	case errors.As(verdict, &cancel):
+		p = riverdriver.JobSetStateCancelled(job.ID, now, attemptError(job, verdict, now), nil)
+	case job.Attempt >= job.MaxAttempts:
+		p = riverdriver.JobSetStateDiscarded(job.ID, now, attemptError(job, verdict, now), nil)
+	default:
+		p = riverdriver.JobSetStateErrorRetryable(job.ID, s.nextRetry(job.ID, job.Attempt).UTC(), attemptError(job, verdict, now), nil)
+	}
+	_, err := s.driver.GetExecutor().JobSetStateIfRunningMany(ctx, &riverdriver.JobSetStateIfRunningManyParams{
+		ID: []int64{p.ID}, Attempt: []*int{p.Attempt}, ErrData: [][]byte{p.ErrData}, FinalizedAt: []*time.Time{p.FinalizedAt},
+		MetadataDoMerge: []bool{false}, MetadataUpdates: [][]byte{nil}, ScheduledAt: []*time.Time{p.ScheduledAt},
+		State: []rivertype.JobState{p.State}})
+	if err != nil {
+		return fmt.Errorf("settle job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
+func attemptError(job *river.Job[deliveryArgs], err error, at time.Time) []byte {
+	b, _ := json.Marshal(rivertype.AttemptError{At: at, Attempt: job.Attempt, Error: err.Error()})
+	return b
+}

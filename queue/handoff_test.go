@@ -1,0 +1,144 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/riverqueue/river/rivertype"
+)
+
+// A delivery offered to the hand-off while River's worker sends it is not
+// sent again: the sender's claim needs the job River already fetched.
+func TestHandOffRefusesADeliveryRiverHas(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		started, release := make(chan struct{}), make(chan struct{})
+		r := newRecorder(func(Delivery) error { close(started); <-release; return nil })
+		s := startWorkers(t, dsn, r, Options{})
+		begin(t, s, 7, 0)
+		m := message(1, "<a@x>", "invitation", "gender")
+		id := intake(t, s, 7, m)[0].DeliveryIDs[0]
+		<-started // River's worker holds it
+		if err := s.attemptHandedOff(context.Background(), r, id, m.Raw); err != nil {
+			t.Fatalf("attemptHandedOff: %v", err)
+		}
+		close(release)
+		r.waitOutcomes(t, 1)
+		if n := len(r.callsFor(id)); n != 1 {
+			t.Fatalf("delivery sent %d times, want 1", n)
+		}
+		if row := readDelivery(t, s, id); row.State != StateSent || row.Started != 1 || row.Finished != 1 {
+			t.Errorf("delivery = %+v, want sent after one attempt", row)
+		}
+	})
+}
+
+// A delivery the hand-off claimed is not fetched by River while it is in
+// flight, and its job ends completed, from the copy in memory.
+func TestRiverLeavesADeliveryTheHandOffHas(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		r := newRecorder(nil)
+		s := openTest(t, dsn, Options{OnOutcome: r.onOutcome})
+		begin(t, s, 7, 0)
+		m := message(1, "<a@x>", "invitation", "gender")
+		id := intake(t, s, 7, m)[0].DeliveryIDs[0]
+		ctx := context.Background()
+		d, job, ok, err := s.claimHandedOff(ctx, id)
+		if err != nil || !ok {
+			t.Fatalf("claimHandedOff = %v, %v; want claimed", ok, err)
+		}
+		if _, _, again, err := s.claimHandedOff(ctx, id); err != nil || again {
+			t.Fatalf("second claim = %v, %v; want refused", again, err)
+		}
+		if err := s.Start(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		// River's fetcher runs while the claim is held: it delivers a later
+		// message, and must not take the claimed one.
+		later := intake(t, s, 7, message(2, "<b@x>", "another", "gender"))[0].DeliveryIDs[0]
+		r.waitOutcomes(t, 1)
+		if n := len(r.callsFor(later)); n != 1 {
+			t.Fatalf("later delivery sent %d times, want 1", n)
+		}
+		inMemory := bytes.Clone(m.Raw)
+		deliverErr := s.deliver(ctx, r, d, inMemory)
+		if err := s.settleJob(ctx, job, s.finishAttempt(ctx, job, d, deliverErr, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if st := jobState(t, s, job.ID); st != rivertype.JobStateCompleted {
+			t.Errorf("job %d state %s, want completed", job.ID, st)
+		}
+		calls := r.callsFor(id)
+		if len(calls) != 1 || !bytes.Equal(calls[0].raw, m.Raw) {
+			t.Fatalf("delivery: %d calls, want one with the raw message", len(calls))
+		}
+		if row := readDelivery(t, s, id); row.State != StateSent || row.Started != 1 || row.Finished != 1 {
+			t.Errorf("delivery = %+v, want sent after one attempt", row)
+		}
+	})
+}
+
+// Deliveries offered to the hand-off, twice each, while River's workers
+// poll as fast as they can, are each sent once.
+func TestHandOffAndRiverSendEachDeliveryOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		r := newRecorder(nil)
+		r.done = make(chan DeliveryOutcome, 200)
+		s := startWorkers(t, dsn, r, Options{FetchPollInterval: fetchCooldown, Workers: 3})
+		begin(t, s, 7, 0)
+		var ids []int64
+		for uid := uint32(1); uid <= 40; uid++ {
+			m := message(uid, fmt.Sprintf("<%d@x>", uid), "invitation", "gender", "education")
+			o := intake(t, s, 7, m)[0]
+			s.HandOff(o.DeliveryIDs, m.Raw)
+			s.HandOff(o.DeliveryIDs, nil)
+			ids = append(ids, o.DeliveryIDs...)
+		}
+		r.waitOutcomes(t, len(ids))
+		for _, id := range ids {
+			if n := len(r.callsFor(id)); n != 1 {
+				t.Errorf("delivery %d sent %d times, want 1", id, n)
+			}
+			if row := readDelivery(t, s, id); row.State != StateSent || row.Started != 1 || row.Finished != 1 {
+				t.Errorf("delivery %d = %+v, want sent after one attempt", id, row)
+			}
+		}
+	})
+}
+
+// A temporary failure of a handed-off attempt leaves the job to River's
+// retries, which send it.
+func TestHandedOffFailureIsRetriedByRiver(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		r := newRecorder(func(d Delivery) error {
+			if d.Attempt == 1 {
+				return tempErr{}
+			}
+			return nil
+		})
+		s := openTest(t, dsn, Options{OnOutcome: r.onOutcome})
+		begin(t, s, 7, 0)
+		m := message(1, "<a@x>", "invitation", "gender")
+		id := intake(t, s, 7, m)[0].DeliveryIDs[0]
+		ctx := context.Background()
+		if err := s.attemptHandedOff(ctx, r, id, m.Raw); err != nil {
+			t.Fatal(err)
+		}
+		if row := readDelivery(t, s, id); row.State != StatePending || row.Finished != 1 {
+			t.Fatalf("after a temporary failure delivery = %+v, want pending", row)
+		}
+		if err := s.Start(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "retry sent", func() (bool, error) {
+			if _, err := s.PromoteDue(ctx); err != nil {
+				return false, err
+			}
+			return readDelivery(t, s, id).State == StateSent, nil
+		})
+		if n := len(r.callsFor(id)); n != 2 {
+			t.Errorf("delivery attempted %d times, want 2", n)
+		}
+	})
+}
