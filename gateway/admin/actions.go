@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,7 +14,7 @@ import (
 type action struct {
 	what string // "approve held message": for error pages
 	done string // "approved": the confirmation word, and the log's
-	page string // where the browser goes back to
+	page string // where the browser goes back to; {id} stands for the item's id
 	act  func(r *http.Request, id int64, by string) error
 }
 
@@ -28,7 +29,7 @@ func (s *server) handle(a action) http.HandlerFunc {
 			return
 		}
 		s.log.Info(a.what+": "+a.done, "id", id, "by", userOf(r))
-		redirectDone(w, r, a.page, a.done, id)
+		redirectDone(w, r, strings.ReplaceAll(a.page, "{id}", strconv.FormatInt(id, 10)), a.done, id)
 	}
 }
 

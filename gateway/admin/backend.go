@@ -62,6 +62,9 @@ type Backend interface {
 	Caucuses(ctx context.Context) ([]Caucus, error)
 	RulesStatus(ctx context.Context) RulesStatus
 
+	// InvitationBackend is the Invitations pages' part.
+	InvitationBackend
+
 	// Ready is nil when the store is reachable and every mailbox synced
 	// within its interval plus grace; otherwise it says what is not.
 	Ready(ctx context.Context) error

@@ -37,6 +37,8 @@ type memBackend struct {
 	originals map[string][]byte // "held/ID" or "reply/ID": the original
 	members   []Member
 	enabled   []string // "address by"
+
+	*memInvitations
 }
 
 func (b *memBackend) Members(context.Context) ([]Member, error) {
@@ -279,6 +281,7 @@ var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 func sampleBackend() *memBackend {
 	at := func(d time.Duration) time.Time { return testNow.Add(d) }
 	return &memBackend{
+		memInvitations: sampleInvitations(),
 		held: []Held{
 			{ID: 1, MessageID: "<inv-1@itu.int>", From: "events@itu.int", Subject: "Invitation: WSIS+20 consultation",
 				Rule: "moderate-itu", Reason: "ITU mail is reviewed first", Caucuses: []string{"gender"}, HeldAt: at(-3 * time.Hour), Expires: at(333 * time.Hour)},

@@ -35,6 +35,16 @@ func flashFormat(done string) string {
 		return "Delivery %d will be retried now."
 	case "cancelled":
 		return "Delivery %d cancelled."
+	case "closed":
+		return "Invitation %d closed: no more reminders go out for it."
+	case "reopened":
+		return "Invitation %d reopened."
+	case "confirmed":
+		return "The deadline of invitation %d is confirmed: reminders go out for it."
+	case "deadline":
+		return "The deadline of invitation %d is set."
+	case "undeadlined":
+		return "The deadline of invitation %d is removed."
 	}
 	return ""
 }

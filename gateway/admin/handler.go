@@ -72,8 +72,14 @@ func (s *server) loginRoutes() http.Handler {
 	mux.HandleFunc("GET /schedules", s.schedulesPage)
 	mux.HandleFunc("GET /caucuses", s.caucusesPage)
 	mux.HandleFunc("GET /rules", s.rulesPage)
+	mux.HandleFunc("GET /invitations", s.invitationsPage)
+	mux.HandleFunc("GET /invitations/{id}", s.invitationPage)
+	mux.Handle("POST /invitations/{id}/deadline", s.requireToken(s.setDeadline))
 	mux.Handle("GET /static/", noListing(http.FileServerFS(staticFS())))
 	for pattern, a := range s.actions() {
+		mux.Handle(pattern, s.requireToken(s.handle(a)))
+	}
+	for pattern, a := range s.invitationActions() {
 		mux.Handle(pattern, s.requireToken(s.handle(a)))
 	}
 	return mux

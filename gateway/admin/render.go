@@ -21,7 +21,7 @@ func staticFS() fs.FS { return staticFiles }
 
 // pageNames are the pages, each templates/NAME.html defining "content"
 // inside the shared layout.
-var pageNames = [...]string{"held", "heldmessage", "heldreply", "decisions", "decision", "queue", "members", "schedules", "caucuses", "rules", "error"}
+var pageNames = [...]string{"held", "heldmessage", "heldreply", "decisions", "decision", "queue", "members", "schedules", "caucuses", "rules", "invitations", "invitation", "error"}
 
 type pages map[string]*template.Template
 
@@ -49,6 +49,8 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 		"when":  func(t time.Time) string { return formatTime(t, loc) },
 		"zone":  func() string { return zoneName(loc) },
 		"since": since, "join": strings.Join, "size": formatSize,
+		"day": day, "notice": noticeText, "markClass": markClass, "eventTime": eventTime,
+		"timelineWhat": timelineWhat, "zoneOf": func(t time.Time) string { return zoneName(t.Location()) },
 	}
 }
 
