@@ -21,7 +21,9 @@ const dueMargin = 48 * time.Hour
 // beyond the listing's limit.
 const maxDueAhead = 1000
 
-func (b *adminBackend) viewer() *invitations.Viewer { return invitations.NewViewer(b.g.cfg.Invitations) }
+func (b *adminBackend) viewer() *invitations.Viewer {
+	return invitations.NewViewer(b.g.cfg.Invitations)
+}
 
 // Invitations lists the limit newest invitations and every one not closed
 // whose deadline is ahead, open ones first by deadline.
