@@ -148,7 +148,7 @@ func (b *adminBackend) heldReply(ctx context.Context, msgs map[int64]queue.Messa
 		return admin.HeldReply{}, err
 	}
 	return admin.HeldReply{ID: it.ID, Caucus: it.Caucus, To: it.Destination, Schedule: it.Schedule,
-		Received: it.CreatedAt, From: m.From, Subject: m.Subject}, nil
+		Received: it.CreatedAt, From: m.From, Subject: m.Subject, Reason: m.Reason}, nil
 }
 
 // replyMessage reads the stored message of a held reply, once per

@@ -22,24 +22,27 @@ func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decis
 	if err != nil {
 		return handled{}, err
 	}
-	held := false
+	c, _ := set.Caucus(del.Caucus)
+	review := answerOrDiscussion(set, c, del, msg, d.ReplyToken)
 	if set.Replies().From == "members" {
-		c, _ := set.Caucus(del.Caucus)
 		o, why := caucusOrigin(set, c, msg)
 		if o == notFromCaucus {
 			return handled{decision: undecided(d, fmt.Sprintf("reply not from caucus %s (replies.from: members): %s; not relayed", del.Caucus, why))}, nil
 		}
-		held = o == fromCaucusUnverified
+		if o == fromCaucusUnverified {
+			review = firstNonEmpty(review, why)
+		}
 	}
-	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus, held)
+	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus, review)
 }
 
 // relayReply makes the pending items of a reply to invitation ref from caucus.
-// Held items wait for a reviewer (replies.review, or a sender who cannot
-// be believed).
-func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string, held bool) (handled, error) {
+// Held items wait for a reviewer: under replies.review, or when review
+// says why this one needs one (a sender who cannot be believed, an
+// unclear answer).
+func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string, review string) (handled, error) {
 	r := set.Replies()
-	held = held || r.Review
+	held := review != "" || r.Review
 	again, err := in.store.ReplyRelayedBefore(ctx, ref, caucus, msg.MessageID, msg.Facts.From)
 	if err != nil {
 		return handled{}, err
@@ -71,6 +74,9 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	d.Action, d.Caucuses = rules.Reply, []string{caucus}
 	d.Reason = fmt.Sprintf("reply from caucus %s to %q, relayed to %s (%s)", caucus, invitation.Subject,
 		strings.Join(destinations, ", "), relayedWhen(sched, held))
+	if review != "" {
+		d.Reason += ": " + review
+	}
 	return handled{decision: d, pending: items, thread: threadOf(ref, caucus)}, nil
 }
 
@@ -128,8 +134,9 @@ func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules
 }
 
 // replyFallback recognises a reply that lost its token (a caucus member
-// answering to the list rather than to Reply-To): In-Reply-To or References
-// naming an invitation we forwarded. It counts only for what verifiably
+// answering to the list rather than to Reply-To): In-Reply-To naming an
+// invitation we forwarded. References name the whole thread: a list reply
+// further down it is the caucus's discussion, never an answer. It counts only for what verifiably
 // comes from the caucus (caucusOrigin): a roster member's From that cannot
 // be believed is relayed only after review, and a message naming the
 // invitation from anyone else never reaches the inviter. Never from the
@@ -137,7 +144,7 @@ func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules
 // inviter's own reminder would otherwise be relayed back to them. Anything
 // else keeps the rules' decision.
 func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (handled, error) {
-	for _, id := range referencedIDs(msg) {
+	for _, id := range inReplyToIDs(msg) {
 		refs, err := in.store.InvitationOf(ctx, id)
 		if err != nil {
 			return handled{decision: d}, err
@@ -147,30 +154,23 @@ func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Dec
 			if !ok || in.fromInviter(ctx, ref.MessageRef, msg) {
 				continue
 			}
-			if o, _ := caucusOrigin(set, c, msg); o != notFromCaucus {
-				return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus, o == fromCaucusUnverified)
+			if o, why := caucusOrigin(set, c, msg); o != notFromCaucus {
+				return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus, unverified(o, why))
 			}
 		}
 	}
 	return handled{decision: d}, nil
 }
 
+// unverified is why a reply from origin o needs a review, or "".
+func unverified(o origin, why string) string {
+	if o == fromCaucusUnverified {
+		return why
+	}
+	return ""
+}
+
 func (in *intake) fromInviter(ctx context.Context, ref int64, msg *inbound) bool {
 	inv, err := in.store.GetMessage(ctx, ref)
 	return err != nil || strings.EqualFold(inv.From, msg.Facts.From)
-}
-
-// referencedIDs are the Message-IDs a message answers, nearest first.
-func referencedIDs(msg *inbound) []string {
-	var ids []string
-	for _, field := range []string{"In-Reply-To", "References"} {
-		for _, v := range msg.Facts.Header[field] {
-			for _, w := range strings.Fields(v) {
-				if id := strings.Trim(w, "<>,"); strings.Contains(id, "@") && !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-	}
-	return ids
 }

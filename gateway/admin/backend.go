@@ -116,6 +116,9 @@ type HeldReply struct {
 	// empty when the stored message could not be read.
 	From    string
 	Subject string
+	// Reason is why it waits for review (replies.review, an unclear
+	// answer, a sender who cannot be believed).
+	Reason  string
 	Preview Preview
 }
 

@@ -290,7 +290,8 @@ func sampleBackend() *memBackend {
 		},
 		replies: []HeldReply{
 			{ID: 31, Caucus: "gender", To: "events@itu.int", Schedule: "CRON_TZ=Europe/Zurich 0 17 * * *", Received: at(-2 * time.Hour),
-				From: "Gina <gina@gender.example.net>", Subject: "Re: Invitation: WSIS+20 consultation"},
+				From: "Gina <gina@gender.example.net>", Subject: "Re: Invitation: WSIS+20 consultation",
+				Reason: "names the reply address only in Cc while answering another member: held for review"},
 			{ID: 32, Caucus: "education", To: "Ops <ops@unesco.org>", Schedule: "immediate", Received: at(-5 * time.Minute),
 				From: "Eve <eve@evil.example>", Subject: `<img src=x onerror="alert(1)"> Re: & more`},
 		},
