@@ -2,7 +2,9 @@
 // moderation (approve, reject) and caucus replies held for review before
 // they are relayed to an inviter (release, drop), recent decisions with
 // their trace, the delivery queue (retry, cancel), schedules, caucuses
-// with their bounce counts and the rules' load status; and, open to
+// with their bounce counts, the rules' load status, and the invitations
+// tracked to their answers (close, reopen, confirm or set a deadline);
+// and, open to
 // monitoring without the login, /healthz, /readyz and /metrics.
 //
 // The pages are server-rendered html/template with one embedded style
