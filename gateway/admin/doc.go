@@ -4,8 +4,8 @@
 // their trace, the delivery queue (retry, cancel), schedules, caucuses
 // with their bounce counts, the rules' load status, and the invitations
 // tracked to their answers (close, reopen, confirm or set a deadline);
-// and, open to
-// monitoring without the login, /healthz, /readyz and /metrics.
+// and, open to monitoring without the login, /healthz, /readyz and
+// /metrics.
 //
 // The pages are server-rendered html/template with one embedded style
 // sheet and no JavaScript. Every page but the three open ones needs the
