@@ -84,7 +84,8 @@ func (in *intake) MarkAcked(ctx context.Context, mailbox string, uidValidity uin
 }
 
 // Accept decides on every message of the batch, then commits them all in
-// one store transaction.
+// one store transaction; a message the store refuses is held instead
+// (commit).
 func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	set := in.rules.Current()
 	in.events.fetched(b.Account, b.Mailbox, len(b.Messages))
@@ -108,9 +109,16 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	if err := in.applyBreaker(ctx, set, msgs, decisions, parsed); err != nil {
 		return err
 	}
-	outcomes, err := in.store.Intake(ctx, in.key(b.Mailbox), b.UIDValidity, msgs)
-	if err != nil {
+	batch := make([]*committing, len(msgs))
+	for i := range msgs {
+		batch[i] = &committing{inc: msgs[i], d: decisions[i], raw: parsed[i]}
+	}
+	if err := in.commit(ctx, set, in.key(b.Mailbox), b.UIDValidity, batch); err != nil {
 		return fmt.Errorf("commit batch of %d from %s/%s: %w", len(msgs), b.Account, b.Mailbox, err)
+	}
+	outcomes := make([]queue.Outcome, len(batch))
+	for i, c := range batch {
+		msgs[i], decisions[i], outcomes[i] = c.inc, c.d, c.out
 	}
 	in.handOff(msgs, outcomes)
 	for i, o := range outcomes {

@@ -70,7 +70,9 @@ type Outcome struct {
 // Intake records a batch of messages of one mailbox epoch in ONE
 // transaction (one fsync for the batch): for each message not processed
 // before, its record, raw bytes, deliveries and their jobs; and the
-// epoch's watermark. If anything fails, nothing is recorded.
+// epoch's watermark. If anything fails, nothing is recorded; a failure on
+// one message's records is a *MessageError naming it, and Classify says
+// whether offering that message again can succeed.
 func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
 	var out []Outcome
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -82,6 +84,13 @@ func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, 
 		return nil, fmt.Errorf("intake %d messages of %s/%s: %w", len(msgs), key.Account, key.Mailbox, err)
 	}
 	return out, nil
+}
+
+// CheckLease returns ErrLeaseLost when the lease ctx carries (WithLease)
+// is no longer held as it was acquired, and nil without a lease: what a
+// writer checks before retrying a write that met another writer's key.
+func (s *Store) CheckLease(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.fenceTx(ctx, tx) })
 }
 
 func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
@@ -99,7 +108,7 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 		maxUID = max(maxUID, m.UID)
 		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable())
 		if err != nil {
-			return nil, fmt.Errorf("uid %d: %w", m.UID, err)
+			return nil, &MessageError{Index: i, UID: m.UID, Err: err}
 		}
 		out[i] = o
 		jobs = append(jobs, s.deliveryJobs(o.DeliveryIDs, m.Deliveries)...)
