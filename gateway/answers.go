@@ -14,8 +14,11 @@ import (
 type handled struct {
 	decision rules.Decision
 	pending  []queue.NewPending
-	thread   string // a relay about this thread, for the circuit breaker
-	bounces  []queue.Bounce
+	// supersedes are pending replies this message's items replace: the
+	// list's copy of the same answer, which came first.
+	supersedes []int64
+	thread     string // a relay about this thread, for the circuit breaker
+	bounces    []queue.Bounce
 	// left is a roster member who unsubscribed by mail: the rest of the
 	// batch must not send them copies either.
 	left *unsubscription

@@ -172,6 +172,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		Bounces:             h.bounces,
 		Hold:                holdRequest(set, d),
 		Pending:             h.pending,
+		Supersedes:          h.supersedes,
 		RelayThread:         h.thread,
 		Invitation:          inv,
 	}, d, nil

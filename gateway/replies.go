@@ -43,7 +43,7 @@ func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decis
 func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, caucus string, review string) (handled, error) {
 	r := set.Replies()
 	held := review != "" || r.Review
-	again, err := in.store.ReplyRelayedBefore(ctx, ref, caucus, msg.MessageID, msg.Facts.From)
+	supersedes, again, err := in.sameAnswerBefore(ctx, set, msg, ref, caucus)
 	if err != nil {
 		return handled{}, err
 	}
@@ -77,7 +77,7 @@ func (in *intake) relayReply(ctx context.Context, set *rules.Set, d rules.Decisi
 	if review != "" {
 		d.Reason += ": " + review
 	}
-	return handled{decision: d, pending: items, thread: threadOf(ref, caucus)}, nil
+	return handled{decision: d, pending: items, supersedes: supersedes, thread: threadOf(ref, caucus)}, nil
 }
 
 // ownMailToCopy handles mail to a copy's token from someone its replies

@@ -33,6 +33,9 @@ type Incoming struct {
 	// Pending are items to relay at a slot of a schedule (a reply to an
 	// invitation, a scheduled forward).
 	Pending []NewPending
+	// Supersedes are pending replies this one takes the place of (the
+	// list's copy of the same answer): dropped if still unbatched.
+	Supersedes []int64
 	// Bounces are the failed recipients a delivery report names.
 	Bounces []Bounce
 	// RelayThread, when set, records a relay of mail coming back about
@@ -161,6 +164,9 @@ func (s *Store) intakeFollowUpsTx(ctx context.Context, tx *sql.Tx, m Incoming, o
 		}
 	}
 	if o.PendingIDs, err = s.addPendingTx(ctx, tx, o.MessageRef, m.Pending); err != nil {
+		return err
+	}
+	if err := s.supersedeTx(ctx, tx, m.Supersedes); err != nil {
 		return err
 	}
 	for _, b := range m.Bounces {

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -49,20 +50,59 @@ func (s *Store) InvitationOf(ctx context.Context, messageID string) ([]ForwardRe
 	return out, rows.Err()
 }
 
-// ReplyRelayedBefore reports whether a reply with this Message-ID from
-// this sender was already taken to relay about the invitation and caucus:
-// the same answer arriving again (by token and by Cc, or back through the
-// list) is relayed once. An empty Message-ID never matches.
-func (s *Store) ReplyRelayedBefore(ctx context.Context, invitationRef int64, caucus, messageID, from string) (bool, error) {
+// EarlierReply is a reply taken to relay before about the same invitation
+// and caucus, with the same Message-ID and sender: perhaps the same answer
+// arriving again (by token and by Cc, or back through the list).
+type EarlierReply struct {
+	MessageRef int64
+	// Items counts its pending items; Open are those no batch holds yet
+	// and nobody refused, which a better copy of it can still replace.
+	Items int
+	Open  []int64
+}
+
+// EarlierReplies lists the replies with this Message-ID from this sender
+// taken to relay about the invitation and caucus, oldest first. An empty
+// Message-ID matches none: real mailboxes hold many such messages.
+func (s *Store) EarlierReplies(ctx context.Context, invitationRef int64, caucus, messageID, from string) ([]EarlierReply, error) {
 	if messageID == "" {
-		return false, nil
+		return nil, nil
 	}
-	var found bool
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM pending_items p JOIN messages m ON m.id = p.message_ref
-		WHERE p.kind = ? AND p.invitation_ref = ? AND p.caucus = ? AND m.message_id = ? AND m.from_addr = ?)`),
-		string(KindReply), invitationRef, caucus, messageID, from).Scan(&found)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT p.message_ref, p.id, p.state IN ('pending', 'held') AND p.batch_id IS NULL
+		FROM pending_items p JOIN messages m ON m.id = p.message_ref
+		WHERE p.kind = ? AND p.invitation_ref = ? AND p.caucus = ? AND m.message_id = ? AND m.from_addr = ?
+		ORDER BY p.message_ref, p.id LIMIT 1000`), string(KindReply), invitationRef, caucus, messageID, from)
 	if err != nil {
-		return false, fmt.Errorf("look up an earlier relay of %s: %w", messageID, err)
+		return nil, fmt.Errorf("look up earlier relays of %s: %w", messageID, err)
 	}
-	return found, nil
+	defer rows.Close()
+	var out []EarlierReply
+	for rows.Next() {
+		var ref, id int64
+		var open bool
+		if err := rows.Scan(&ref, &id, &open); err != nil {
+			return nil, fmt.Errorf("scan earlier relay: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].MessageRef != ref {
+			out = append(out, EarlierReply{MessageRef: ref})
+		}
+		e := &out[len(out)-1]
+		e.Items++
+		if open {
+			e.Open = append(e.Open, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// supersedeTx drops pending replies a better copy of the same answer
+// replaces, unless a batch already holds them (then both go out).
+func (s *Store) supersedeTx(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE pending_items SET state = 'dropped'
+			WHERE id = ? AND state IN ('pending', 'held') AND batch_id IS NULL`), id); err != nil {
+			return fmt.Errorf("supersede pending item %d: %w", id, err)
+		}
+	}
+	return nil
 }
