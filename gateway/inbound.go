@@ -15,6 +15,7 @@ import (
 	gmtextproto "github.com/emersion/go-message/textproto"
 
 	"caucusgate/gateway/compose"
+	"caucusgate/queue"
 	"caucusgate/rules"
 	"caucusgate/trust"
 )
@@ -102,6 +103,10 @@ func trustFields(fields [][]byte) []trust.Field {
 	return out
 }
 
+// readHeader reads the facts the rules decide on and the store is looked
+// up by. Every text but the raw Subject is valid UTF-8 without NUL
+// (queue.StorableText): a look-up by invalid text fails on PostgreSQL, on
+// every retry of the batch.
 func (in *inbound) readHeader(h mail.Header) {
 	f := &in.Facts
 	f.From, f.FromName = in.firstAddress(h, "From")
@@ -117,7 +122,7 @@ func (in *inbound) readHeader(h mail.Header) {
 		in.warn("subject: %v", err)
 	}
 	f.Subject = subject
-	in.MessageID = in.messageID(h)
+	in.MessageID = queue.StorableText(in.messageID(h))
 	f.MessageID = in.MessageID
 	in.Date = strings.TrimSpace(h.Get("Date"))
 	f.Header = decodedHeaderMap(h)
@@ -143,13 +148,13 @@ func (in *inbound) firstAddress(h mail.Header, key string) (addr, name string) {
 	if len(list) == 0 {
 		return "", ""
 	}
-	return strings.ToLower(list[0].Address), list[0].Name
+	return queue.StorableText(strings.ToLower(list[0].Address)), queue.StorableText(list[0].Name)
 }
 
 func (in *inbound) addresses(h mail.Header, key string) []string {
 	var out []string
 	for _, a := range in.addressList(h, key) {
-		out = append(out, strings.ToLower(a.Address))
+		out = append(out, queue.StorableText(strings.ToLower(a.Address)))
 	}
 	return out
 }
@@ -186,7 +191,7 @@ func decodedHeaderMap(h mail.Header) map[string][]string {
 		if err != nil {
 			v = fields.Value()
 		}
-		out[fields.Key()] = append(out[fields.Key()], v)
+		out[fields.Key()] = append(out[fields.Key()], queue.StorableText(v))
 	}
 	return out
 }

@@ -42,3 +42,9 @@ func (m Incoming) storable() Incoming {
 	}
 	return m
 }
+
+// StorableText is the text a message's header is stored under. A caller
+// that looks the store up by such text (a Message-ID, an address) passes
+// it through here first: PostgreSQL refuses invalid UTF-8 and NUL even as
+// a query parameter, and the look-up must match what was stored.
+func StorableText(s string) string { return storableText(s) }
