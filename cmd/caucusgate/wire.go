@@ -36,7 +36,8 @@ func openDaemon(ctx context.Context, cfg *config, logs *loggers) (*daemon, error
 	if err != nil {
 		return nil, err
 	}
-	store, err := cfg.openStore(ctx, queue.Options{Logger: log, RiverLogger: logs.river, Workers: cfg.file.Relay.workers()})
+	gcfg.Now = daemonClock()
+	store, err := cfg.openStore(ctx, queue.Options{Logger: log, RiverLogger: logs.river, Workers: cfg.file.Relay.workers(), Now: gcfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

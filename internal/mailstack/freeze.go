@@ -1,6 +1,7 @@
 package mailstack
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,14 +22,21 @@ func (s *Stack) FreezeIMAP(t testing.TB) (thaw func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pids) == 0 {
-		t.Fatal("freeze imap: no imap process is running")
-	}
+	var frozen []int
 	for _, pid := range pids {
-		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		err := syscall.Kill(pid, syscall.SIGSTOP)
+		if errors.Is(err, syscall.ESRCH) {
+			continue // the session ended since it was listed
+		}
+		if err != nil {
 			t.Fatalf("freeze imap process %d: %v", pid, err)
 		}
+		frozen = append(frozen, pid)
 	}
+	if len(frozen) == 0 {
+		t.Fatal("freeze imap: no imap process is running")
+	}
+	pids = frozen
 	thawed := false
 	thaw = func() {
 		if thawed {
