@@ -24,8 +24,8 @@ func (r *run) answer() {
 	msg := fmt.Sprintf("From: member%d@gender-caucus.example.net\r\nTo: %s\r\n"+
 		"Subject: Re: Invitation %d to the consultation\r\nMessage-ID: <%s>\r\n"+
 		"In-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n"+
-		"Content-Type: text/plain; charset=utf-8\r\n\r\nThe gender caucus answers invitation %d.\r\n",
-		i, replyTo, i, id, invitationID(i), invitationID(i), i)
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nThe gender caucus answers invitation %d.\r\n%s\r\n",
+		i, replyTo, i, id, invitationID(i), invitationID(i), i, chaos.Marker(id))
 	r.stack.SendSMTP(r.t, fmt.Sprintf("member%d@gender-caucus.example.net", i), []string{replyTo}, []byte(msg))
 	r.expected = append(r.expected, chaos.Key{MessageID: id, Rcpt: inviter})
 }

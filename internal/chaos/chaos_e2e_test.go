@@ -2,6 +2,7 @@ package chaos_test
 
 import (
 	"flag"
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,5 +62,21 @@ func TestCheckCountsLossAndUnexplainedRepeats(t *testing.T) {
 	}
 	if o := chaos.Check([]chaos.Key{a}, map[chaos.Key]int{a: 2}, map[chaos.Key]int{a: 2}, []chaos.Key{a}); !o.OK() {
 		t.Errorf("a repeat in flight at a kill is explained: %s", o)
+	}
+}
+
+// TestKeysOfFollowsMarkersThroughARelayedReply: a relayed answer or a
+// digest gets a Message-ID of its own, so the answers it carries are named
+// by their markers; other mail by its Message-ID.
+func TestKeysOfFollowsMarkersThroughARelayedReply(t *testing.T) {
+	digest := []byte("Message-ID: <batch@example.org>\r\n\r\n" + chaos.Marker("a@x") + "\r\n> " + chaos.Marker("a@x") + "\r\n" + chaos.Marker("b@x") + "\r\n")
+	got := chaos.KeysOf(digest, []string{"Chair@ITU.int"})
+	want := []chaos.Key{{MessageID: "a@x", Rcpt: "chair@itu.int"}, {MessageID: "b@x", Rcpt: "chair@itu.int"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("digest keys %v, want %v", got, want)
+	}
+	plain := chaos.KeysOf([]byte("Message-ID: <inv-1@itu.int>\r\n\r\nbody\r\n"), []string{"a@example.org", "b@example.org"})
+	if len(plain) != 2 || plain[0].MessageID != "inv-1@itu.int" || plain[1].Rcpt != "b@example.org" {
+		t.Errorf("plain keys %v", plain)
 	}
 }

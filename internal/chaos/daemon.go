@@ -3,9 +3,11 @@ package chaos
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,8 +22,13 @@ type Daemon struct {
 	Name    string
 	cmd     *exec.Cmd
 	logPath string
+	logFrom int64 // where this process's output begins in the log
 	exited  chan struct{}
 }
+
+// startedLine is what the daemon logs once it runs, its signal handlers
+// long installed.
+const startedLine = "caucusgate started"
 
 // StartDaemon runs binary with args and the extra environment, its output
 // appended to DIR/NAME.log. The process is killed at the end of the test
@@ -33,15 +40,18 @@ func StartDaemon(t testing.TB, name, dir, binary string, env []string, args ...s
 	if err != nil {
 		t.Fatalf("chaos: open %s: %v", logPath, err)
 	}
+	from, _ := out.Seek(0, io.SeekEnd)
 	fmt.Fprintf(out, "==== start %s %v\n", time.Now().Format(time.RFC3339Nano), env)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
+	// A test binary killed midway takes its daemons with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		t.Fatalf("chaos: start %s: %v", name, err)
 	}
-	d := &Daemon{Name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	d := &Daemon{Name: name, cmd: cmd, logPath: logPath, logFrom: from, exited: make(chan struct{})}
 	go func() {
 		cmd.Wait()
 		out.Close()
@@ -70,8 +80,11 @@ func (d *Daemon) Kill() {
 }
 
 // Stop asks the daemon to stop (SIGTERM) and kills it after stopGrace. It
-// reports an exit other than 0.
+// reports an exit other than 0. A daemon still starting is given until it
+// says it runs: before Go installs its handlers, SIGTERM ends any process
+// at once, which says nothing of caucusgate.
 func (d *Daemon) Stop() error {
+	d.waitStarted(stopGrace)
 	if !d.Running() {
 		return d.exitErr()
 	}
@@ -99,4 +112,17 @@ func (d *Daemon) Log(n int) string {
 		return fmt.Sprintf("(no log: %v)", err)
 	}
 	return lastLines(string(b), n)
+}
+
+// waitStarted waits until this process logged startedLine, it ended, or
+// budget ran out.
+func (d *Daemon) waitStarted(budget time.Duration) {
+	deadline := time.Now().Add(budget)
+	for d.Running() && time.Now().Before(deadline) {
+		b, _ := os.ReadFile(d.logPath)
+		if int64(len(b)) > d.logFrom && strings.Contains(string(b[d.logFrom:]), startedLine) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

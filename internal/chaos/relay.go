@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 )
 
@@ -218,21 +219,46 @@ func (s *relaySession) Data(body io.Reader) error {
 	return nil
 }
 
-// messageIDField matches a Message-ID field at the start of a line: the
-// message's own, and those of messages it carries (a reply digest's
-// message/rfc822 parts).
-var messageIDField = regexp.MustCompile(`(?im)^message-id:[ \t]*<([^>\r\n]+)>`)
+// markerPattern matches the marks a test puts in a message's text,
+// "chaos-key:NAME", to follow it through a relay that rewrites the
+// message: a relayed answer gets a Message-ID of its own, a digest carries
+// several answers.
+var markerPattern = regexp.MustCompile(`chaos-key:([A-Za-z0-9@._-]+)`)
 
-// KeysOf names the deliveries one message makes to rcpts: each Message-ID
-// it holds, its own and those of the messages it carries, to each
-// recipient. A reply digest thus names every answer it relays, and a digest
-// sent twice repeats them.
+// Marker is the mark that KeysOf finds in a message's text as name.
+func Marker(name string) string { return "chaos-key:" + name }
+
+// KeysOf names the deliveries one message makes to rcpts: each distinct
+// Marker in its text, or else its Message-ID, to each recipient.
 func KeysOf(raw []byte, rcpts []string) []Key {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range markerPattern.FindAllSubmatch(raw, -1) {
+		if name := string(m[1]); !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{messageID(raw)}
+	}
 	var keys []Key
-	for _, m := range messageIDField.FindAllSubmatch(raw, -1) {
+	for _, n := range names {
 		for _, r := range rcpts {
-			keys = append(keys, Key{MessageID: string(m[1]), Rcpt: strings.ToLower(r)})
+			keys = append(keys, Key{MessageID: n, Rcpt: strings.ToLower(r)})
 		}
 	}
 	return keys
+}
+
+// messageID reads a message's Message-ID, without angle brackets; "" if
+// it has none or does not parse.
+func messageID(raw []byte) string {
+	r, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	defer r.Close()
+	id, _ := r.Header.MessageID()
+	return id
 }
