@@ -37,12 +37,12 @@ func (b *adminBackend) Invitations(ctx context.Context, limit int) ([]admin.Invi
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
+	seen, viewer := map[int64]bool{}, b.viewer()
 	var views []invitations.View
 	for _, inv := range append(recent, ahead...) {
 		if !seen[inv.ID] {
 			seen[inv.ID] = true
-			views = append(views, b.viewer().View(inv, now))
+			views = append(views, viewer.View(inv, now))
 		}
 	}
 	out := make([]admin.Invitation, 0, len(views))

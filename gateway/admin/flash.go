@@ -43,7 +43,7 @@ func flashFormat(done string) string {
 		return "The deadline of invitation %d is confirmed: reminders go out for it."
 	case "deadline":
 		return "The deadline of invitation %d is set."
-	case "undeadlined":
+	case "deadline-removed":
 		return "The deadline of invitation %d is removed."
 	}
 	return ""

@@ -154,7 +154,7 @@ func (s *server) setDeadline(w http.ResponseWriter, r *http.Request) {
 	}
 	done := "deadline"
 	if day.IsZero() {
-		done = "undeadlined"
+		done = "deadline-removed"
 	}
 	s.log.Info("set invitation deadline", "id", id, "deadline", typed, "by", userOf(r))
 	redirectDone(w, r, invitationPath(id), done, id)

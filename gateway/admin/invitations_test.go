@@ -289,6 +289,14 @@ func TestInvitationDeadlineForm(t *testing.T) {
 		!strings.Contains(body, "The deadline of invitation 41 is set.") {
 		t.Error("the page does not show the deadline set")
 	}
+	r = h.post("/invitations/41/deadline", url.Values{"remove": {"1"}})
+	if loc := r.header.Get("Location"); loc != "/invitations/41?done=deadline-removed&id=41" {
+		t.Errorf("after removing the deadline: to %q", loc)
+	}
+	if body := h.get(r.header.Get("Location")).body; !strings.Contains(body, `<dd id="invitation-deadline">none</dd>`) ||
+		!strings.Contains(body, "The deadline of invitation 41 is removed.") || strings.Contains(body, `id="remove-deadline-41"`) {
+		t.Error("the page does not show the deadline removed")
+	}
 }
 
 // TestInvitationFormsRefused: the invitation forms need the login, a valid
