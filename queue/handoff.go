@@ -197,10 +197,7 @@ var errNotClaimed = errors.New("delivery not claimable")
 // claim both need the job available. nil: not claimed.
 func (s *Store) claimJobTx(ctx context.Context, tx *sql.Tx, deliveryID int64) (*rivertype.JobRow, error) {
 	var jobID int64
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE river_job SET state = 'running', attempt = attempt + 1
-		WHERE state = 'available' AND kind = ? AND id = (SELECT job_id FROM deliveries
-			WHERE id = ? AND state = 'pending' AND attempts_started = 0)
-		RETURNING id`), deliveryKind, deliveryID).Scan(&jobID)
+	err := stmt(ctx, tx, s.stmts.claimJob).QueryRowContext(ctx, deliveryKind, deliveryID).Scan(&jobID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -149,7 +149,7 @@ func TestReclaimedAttemptAcceptedBeforeRetryCancelsIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, ok, err := s.startAttempt(ctx, s.db, id, job.ID)
+		d, ok, err := s.startAttempt(ctx, nil, id, job.ID)
 		if err != nil || !ok {
 			t.Fatalf("start the paused attempt: %v, %v", ok, err)
 		}

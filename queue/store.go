@@ -89,7 +89,8 @@ type Store struct {
 
 	mu         sync.Mutex
 	deliverer  Deliverer
-	handoff    *handoff            // the senders of HandOff, while started
+	handoff    *handoff // the senders of HandOff, while started
+	stmts      preparedStmts
 	retryAfter map[int64]time.Time // job ID → next attempt requested by the relay
 }
 
@@ -109,6 +110,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.checkKeyWrap(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.prepare(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -243,7 +248,7 @@ func orDefault[T comparable](v, def T) T {
 
 // Close closes the database. Stop the workers first.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	if err := errors.Join(s.closeStmts(), s.db.Close()); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil

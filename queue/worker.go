@@ -23,7 +23,7 @@ type deliveryWorker struct {
 
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	s := w.s
-	d, ok, err := s.startAttempt(ctx, s.db, job.Args.DeliveryID, job.ID)
+	d, ok, err := s.startAttempt(ctx, nil, job.Args.DeliveryID, job.ID)
 	if err != nil {
 		return err
 	}
@@ -75,14 +75,10 @@ func (s *Store) currentDeliverer() Deliverer {
 // is final, or when jobID is not the delivery's current job: a job that
 // RetryDelivery or a reclaim replaced can come back (a completion lost in
 // a crash, a paused instance waking up) and must not send a second copy.
-func (s *Store) startAttempt(ctx context.Context, db querier, id, jobID int64) (Delivery, bool, error) {
+func (s *Store) startAttempt(ctx context.Context, tx *sql.Tx, id, jobID int64) (Delivery, bool, error) {
 	var d Delivery
 	var rcpts, spec string
-	err := db.QueryRowContext(ctx, s.q(`UPDATE deliveries
-		SET attempts_started = attempts_started + 1, last_attempt_at = ?
-		WHERE id = ? AND state = 'pending' AND job_id = ?
-		RETURNING id, message_ref, caucus, envelope_from, recipients, spec, attempts_started,
-			(SELECT message_id FROM messages WHERE messages.id = deliveries.message_ref)`),
+	err := stmt(ctx, tx, s.stmts.startAttempt).QueryRowContext(ctx,
 		s.micros(s.now()), id, jobID).Scan(&d.ID, &d.MessageRef, &d.Caucus, &d.EnvelopeFrom, &rcpts, &spec, &d.Attempt, &d.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
@@ -174,19 +170,14 @@ func (s *Store) recordOwned(ctx context.Context, d Delivery, state DeliveryState
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var started int
 		var current string
-		if err := tx.QueryRowContext(ctx, s.q("SELECT attempts_started, state FROM deliveries WHERE id = ?"),
-			d.ID).Scan(&started, &current); err != nil {
+		if err := stmt(ctx, tx, s.stmts.attemptOwner).QueryRowContext(ctx, d.ID).Scan(&started, &current); err != nil {
 			return err
 		}
 		if owner = started == d.Attempt; !owner || (state == StateSent && current == string(StateSent)) {
 			return nil // reclaimed; or recorded already, by a commit whose answer was lost
 		}
-		// A delivery cancelled while its attempt ran keeps "cancelled"
-		// unless the relay accepted it: then "sent" is the truth.
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET state = CASE
-				WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
-			attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
-			WHERE id = ? AND attempts_started = ?`), string(state), string(state), msg, sentAt, d.ID, d.Attempt)
+		res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx,
+			string(state), string(state), msg, sentAt, d.ID, d.Attempt)
 		if err != nil {
 			return err
 		}
