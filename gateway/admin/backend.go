@@ -68,6 +68,19 @@ type Backend interface {
 	// Ready is nil when the store is reachable and every mailbox synced
 	// within its interval plus grace; otherwise it says what is not.
 	Ready(ctx context.Context) error
+	// AckBacklogs are the mailboxes whose IMAP server refuses to
+	// acknowledge messages taken in (flag them, or move them to the done
+	// folder), by name; none when all is well.
+	AckBacklogs(ctx context.Context) []AckBacklog
+}
+
+// AckBacklog is one mailbox whose server refuses acknowledgements: intake
+// goes on and the refused ones are retried, but the mailbox fills up.
+type AckBacklog struct {
+	Mailbox string    // account/mailbox
+	Count   int       // messages taken in and not acknowledged
+	Since   time.Time // when the server began refusing
+	Error   string    // its last refusal
 }
 
 // Held is a message waiting for a moderator.

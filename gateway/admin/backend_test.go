@@ -37,6 +37,7 @@ type memBackend struct {
 	originals map[string][]byte // "held/ID" or "reply/ID": the original
 	members   []Member
 	enabled   []string // "address by"
+	acks      []AckBacklog
 
 	*memInvitations
 }
@@ -265,6 +266,12 @@ func (b *memBackend) RulesStatus(context.Context) RulesStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.rules
+}
+
+func (b *memBackend) AckBacklogs(context.Context) []AckBacklog {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.acks)
 }
 
 func (b *memBackend) Ready(context.Context) error {

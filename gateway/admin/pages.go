@@ -15,11 +15,13 @@ const (
 )
 
 // heldData is what the front page shows: everything waiting for a person,
-// and the addresses whose bounces disabled them.
+// the addresses whose bounces disabled them, and the mailboxes whose
+// server refuses acknowledgements.
 type heldData struct {
-	Messages []Held
-	Replies  []HeldReply
-	Bounced  []Member
+	Messages    []Held
+	Replies     []HeldReply
+	Bounced     []Member
+	AckBacklogs []AckBacklog
 }
 
 func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +40,7 @@ func (s *server) heldPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "list members", err)
 		return
 	}
-	d := heldData{Messages: held, Replies: replies}
+	d := heldData{Messages: held, Replies: replies, AckBacklogs: s.cfg.Backend.AckBacklogs(r.Context())}
 	for _, m := range members {
 		if m.Disabled {
 			d.Bounced = append(d.Bounced, m)
