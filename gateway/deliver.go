@@ -13,6 +13,7 @@ import (
 
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/compose"
+	invitations "caucusgate/gateway/invitation"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
@@ -132,6 +133,10 @@ func (d *deliverer) composer(ctx context.Context, spec deliverySpec, job queue.D
 	switch {
 	case spec.Notice != nil:
 		return env, func(w io.Writer, _ io.Reader) error { return writeNotice(w, *spec.Notice, d.now()) }, nil
+	case spec.Reminder != nil:
+		m := *spec.Reminder
+		return env, func(w io.Writer, _ io.Reader) error { return invitations.WriteReminder(w, m, d.now()) },
+			reminderStillDue(ctx, d.store, job.MessageRef, m.Caucus)
 	case spec.Moderation != nil:
 		compose, err := d.moderationComposer(ctx, *spec.Moderation, job)
 		return env, compose, err

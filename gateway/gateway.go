@@ -205,7 +205,8 @@ func (g *Gateway) scheduler(relay *smtprelay.Relay, tokens *token.Keyring) *sche
 		accounts[a.Name] = a
 	}
 	return &scheduler{store: g.cfg.Store, relay: relay, signer: g.cfg.DKIM, rules: g.cfg.Rules, accounts: accounts,
-		instance: g.cfg.Store.InstanceID(), now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics, tokens: tokens}
+		instance: g.cfg.Store.InstanceID(), now: g.cfg.Now, log: g.log, metrics: g.cfg.Metrics, tokens: tokens,
+		invitations: g.cfg.Invitations}
 }
 
 func (g *Gateway) relayConfig() smtprelay.Config {

@@ -1,12 +1,20 @@
 package gateway
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"time"
 
 	invitations "caucusgate/gateway/invitation"
+	"caucusgate/gateway/token"
 	"caucusgate/queue"
 	"caucusgate/rules"
+	"caucusgate/rules/schedule"
 )
 
 // invitation reads a message that goes (or, held, may go) to caucuses as an
@@ -47,4 +55,205 @@ func mayTagDeadline(set *rules.Set, msg *inbound) bool {
 	}
 	ok, _ := set.SenderAuthenticated(&msg.Facts)
 	return ok
+}
+
+// reminderSeries names the slots of the reminders' pass: one instance runs
+// each slot (ClaimSlot), and the store records each reminder once anyway.
+const reminderSeries = "invitations reminders"
+
+// reminderEvery is the length of a reminders' slot: reminders are days
+// apart, a few minutes is precise enough.
+const reminderEvery = 5 * time.Minute
+
+// remindInvitations records the reminders due now, each with its
+// deliveries (the durable queue sends them, at least once), once per
+// invitation, caucus and reminder across restarts and instances.
+func (s *scheduler) remindInvitations(ctx context.Context) error {
+	reminders := s.invitations.RemindersOf()
+	now := s.now()
+	slot := now.Truncate(reminderEvery)
+	if len(reminders) == 0 || !slot.After(s.remindedSlot) {
+		return nil
+	}
+	if ok, err := s.store.ClaimSlot(ctx, reminderSeries, slot, s.instance); err != nil || !ok {
+		return err
+	}
+	// A deadline holds all its day: those of the last two days may be open.
+	invs, err := s.store.RemindableInvitations(ctx, now.Add(-48*time.Hour))
+	if err != nil {
+		return err
+	}
+	viewer := invitations.NewViewer(s.invitations)
+	var errs []error
+	for _, inv := range invs {
+		for _, due := range invitations.DueReminders(viewer.View(inv, now), reminders, now) {
+			errs = append(errs, s.remind(ctx, inv, due))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	s.remindedSlot = slot
+	return s.store.PruneClaims(ctx, reminderSeries, slot.Add(-24*time.Hour))
+}
+
+// remind records one reminder: a message in the thread of each copy the
+// caucus was sent (to the list address, or to the roster members), with
+// that copy's Reply-To, so that an answer reaches the inviter as any
+// answer to the copy does. A caucus no copy reached yet gets none now.
+func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invitations.Due) error {
+	copies, err := s.store.InvitationCopies(ctx, inv.ID, due.Caucus)
+	if err != nil || len(copies) == 0 {
+		return err
+	}
+	set := s.rules.Current()
+	c, _ := set.Caucus(due.Caucus)
+	key := queue.ReminderKey{Invitation: inv.ID, Caucus: due.Caucus, Reminder: due.Reminder.Name}
+	r := queue.NewReminder{ReminderKey: key}
+	for _, cp := range copies {
+		var spec deliverySpec
+		if err := json.Unmarshal(cp.Spec, &spec); err != nil || spec.Forward == nil {
+			continue
+		}
+		account := spec.Forward.Account
+		r.MessageID = invitations.ReminderMessageID(inv.ID, due.Caucus, due.Reminder.Name, account)
+		m := invitations.ReminderMail{Account: account, To: strings.Join(cp.Recipients, ", "), Caucus: c.ID, CaucusName: c.Name,
+			Subject: inv.Subject, Inviter: inv.Inviter, Deadline: inv.Deadline.At.In(s.zone()), Reminder: due.Reminder.Name,
+			ReplyTo:   token.PlusAddress(account, s.tokens.Seal(token.Token{Kind: token.Reply, ID: cp.DeliveryID, Expires: s.now().Add(set.Replies().TokenTTL)})),
+			InReplyTo: firstNonEmpty(inv.MessageID, spec.Forward.MessageID), MessageID: r.MessageID}
+		r.Deliveries = append(r.Deliveries, queue.NewDelivery{EnvelopeFrom: cp.EnvelopeFrom, Recipients: cp.Recipients,
+			Spec: mustJSON(deliverySpec{Reminder: &m})})
+	}
+	if len(r.Deliveries) == 0 {
+		return nil
+	}
+	recorded, err := s.store.RecordReminder(ctx, r)
+	if recorded {
+		s.log.Info("invitation reminder queued", "invitation", inv.ID, "caucus", due.Caucus, "reminder", due.Reminder.Name, "deliveries", len(r.Deliveries))
+	}
+	return err
+}
+
+func (s *scheduler) zone() *time.Location {
+	if s.invitations == nil || s.invitations.Zone == nil {
+		return time.UTC
+	}
+	return s.invitations.Zone
+}
+
+// reminderStillDue says whether a reminder is still worth its attempt:
+// not when the caucus answered, or the invitation was closed, since it was
+// recorded. When the store cannot tell, it is sent: at least once.
+func reminderStillDue(ctx context.Context, store *queue.Store, ref int64, caucus string) error {
+	inv, err := store.GetInvitation(ctx, ref)
+	if err != nil {
+		return nil
+	}
+	if !inv.Closed.IsZero() {
+		return errNothingToSend
+	}
+	for _, c := range inv.Caucuses {
+		if c.Caucus == caucus && c.Answers > 0 {
+			return errNothingToSend
+		}
+	}
+	return nil
+}
+
+// summarySeries prefixes the claims of the summary's slots.
+const summarySeries = "invitations summary "
+
+// summaryRetry spaces the attempts of a summary that failed; it doubles
+// with each attempt, up to summaryRetryMax.
+const (
+	summaryRetry    = time.Minute
+	summaryRetryMax = 6 * time.Hour
+)
+
+// summarize sends the weekly summary (invitations.summary_to) at the
+// latest slot of its schedule not sent yet: once per slot, by the one
+// instance that claims it; a temporary failure waits (stored backoff,
+// honoured by every instance); a crash between the relay's acceptance and
+// the record repeats it with the same Message-ID.
+func (s *scheduler) summarize(ctx context.Context) error {
+	if s.invitations == nil || s.invitations.SummaryTo == "" {
+		return nil
+	}
+	spec := s.invitations.SummarySpec()
+	sched, err := schedule.Parse(spec)
+	if err != nil {
+		return fmt.Errorf("invitations summary: %w", err)
+	}
+	last, _, err := s.store.LastSummary(ctx, spec)
+	if err != nil {
+		return err
+	}
+	slot, due := sched.CatchUp(last, s.now())
+	if !due {
+		return nil
+	}
+	at, err := s.store.SummaryAt(ctx, spec, slot)
+	if err != nil || !at.Sent.IsZero() || s.now().Before(at.NextTry) {
+		return err
+	}
+	if ok, err := s.store.ClaimSlot(ctx, summarySeries+spec, slot, s.instance); err != nil || !ok {
+		return err
+	}
+	return s.sendSummary(ctx, spec, slot, at.Attempts)
+}
+
+func (s *scheduler) sendSummary(ctx context.Context, spec string, slot time.Time, attempts int) error {
+	from := s.summaryFrom()
+	if from == "" {
+		return errors.New("invitations summary: no account address to send it from")
+	}
+	summary, err := s.buildSummary(ctx)
+	if err != nil {
+		return err
+	}
+	m := invitations.SummaryMail{From: from, To: s.invitations.SummaryTo, MessageID: invitations.SummaryMessageID(spec, slot, from)}
+	if err := s.store.BeginSummary(ctx, spec, slot, m.MessageID); err != nil {
+		return err
+	}
+	err = s.sendComposed(ctx, from, s.invitations.SummaryTo, func(w io.Writer) error {
+		return invitations.WriteSummary(w, summary, m, s.now())
+	})
+	if err != nil {
+		wait := min(summaryRetry<<min(attempts, 16), summaryRetryMax)
+		s.log.Warn("invitations summary not sent", "slot", slot, "error", err, "retry_in", wait)
+		return s.store.DeferSummary(ctx, spec, slot, err.Error(), wait)
+	}
+	s.log.Info("invitations summary sent", "slot", slot, "to", s.invitations.SummaryTo, "open", len(summary.Open))
+	return s.store.MarkSummarySent(ctx, spec, slot)
+}
+
+// buildSummary reads the invitations of the last year that may concern
+// the bureau still.
+func (s *scheduler) buildSummary(ctx context.Context) (invitations.Summary, error) {
+	now := s.now()
+	invs, err := s.store.ListInvitations(ctx, queue.InvitationFilter{Since: now.AddDate(-1, 0, 0), Limit: 1000})
+	if err != nil {
+		return invitations.Summary{}, err
+	}
+	viewer := invitations.NewViewer(s.invitations)
+	views := make([]invitations.View, 0, len(invs))
+	for _, inv := range invs {
+		views = append(views, viewer.View(inv, now))
+	}
+	return invitations.NewSummary(views, now.In(s.zone())), nil
+}
+
+// summaryFrom is the address the summary comes from: the first account's.
+func (s *scheduler) summaryFrom() string {
+	names := make([]string, 0, len(s.accounts))
+	for name := range s.accounts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if a := s.accounts[n].Address; a != "" {
+			return a
+		}
+	}
+	return ""
 }

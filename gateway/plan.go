@@ -10,6 +10,7 @@ import (
 
 	"caucusgate/gateway/bounce"
 	"caucusgate/gateway/compose"
+	invitations "caucusgate/gateway/invitation"
 	"caucusgate/queue"
 	"caucusgate/rules"
 	"caucusgate/rules/schedule"
@@ -23,6 +24,8 @@ type deliverySpec struct {
 	Forward    *forwardSpec    `json:"forward,omitempty"`
 	Notice     *noticeSpec     `json:"notice,omitempty"`
 	Moderation *moderationSpec `json:"moderation,omitempty"`
+	// Reminder is an invitation's reminder to a caucus (invitations.go).
+	Reminder *invitations.ReminderMail `json:"reminder,omitempty"`
 }
 
 // forwardSpec is a forwarded copy: how to compose it, and what the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"caucusgate/gateway/compose"
+	invitations "caucusgate/gateway/invitation"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/gateway/token"
@@ -34,6 +35,9 @@ type scheduler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  *metrics.Metrics
+	// invitations sets the invitations' reminders and summary (invitations.go).
+	invitations  *invitations.Options
+	remindedSlot time.Time // the last reminders' slot this instance ran
 }
 
 // schedulerRetry spaces the attempts of a batch that failed temporarily;
@@ -55,6 +59,7 @@ func (s *scheduler) pass(ctx context.Context) error {
 		}
 		errs = append(errs, err)
 	}
+	errs = append(errs, s.remindInvitations(ctx), s.summarize(ctx))
 	return errors.Join(errs...)
 }
 

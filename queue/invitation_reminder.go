@@ -28,10 +28,10 @@ type Reminder struct {
 	ReminderKey
 	MessageID string
 	// At is when it was recorded, before its first attempt.
-	At                           time.Time
-	Deliveries                   int
-	Sent, Failed, Pending        int
-	Delivered                    time.Time // when the last delivery was accepted; zero until then
+	At                    time.Time
+	Deliveries            int
+	Sent, Failed, Pending int
+	Delivered             time.Time // when the last delivery was accepted; zero until then
 }
 
 // RecordReminder records a reminder and queues its deliveries in one
@@ -146,4 +146,15 @@ func (s *Store) InvitationCopies(ctx context.Context, ref int64, caucus string) 
 		return nil, fmt.Errorf("list copies of invitation %d to %s: %w", ref, caucus, err)
 	}
 	return out, nil
+}
+
+// PruneClaims forgets the claims of one series of slots before before:
+// a series claimed every few minutes (the reminders' pass) would
+// otherwise grow by a row each time.
+func (s *Store) PruneClaims(ctx context.Context, series string, before time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q("DELETE FROM slot_claims WHERE schedule = ? AND slot < ?"), series, s.micros(before))
+	if err != nil {
+		return fmt.Errorf("prune claims of %q: %w", series, err)
+	}
+	return nil
 }

@@ -14,6 +14,15 @@ type Options struct {
 	// ShortNotice flags an invitation whose notice is shorter. Default
 	// DefaultShortNotice.
 	ShortNotice time.Duration
+	// Reminders go to the caucuses that have not answered, this long
+	// before a firm deadline (invitations.reminders). Default none.
+	Reminders []Reminder
+	// SummaryTo receives the weekly summary (invitations.summary_to).
+	// Default none: no summary.
+	SummaryTo string
+	// SummarySchedule is when the summary goes, a robfig/cron spec.
+	// Default DefaultSummarySchedule in Zone.
+	SummarySchedule string
 }
 
 func (o *Options) zone() *time.Location {
@@ -28,4 +37,29 @@ func (o *Options) shortNotice() time.Duration {
 		return DefaultShortNotice
 	}
 	return o.ShortNotice
+}
+
+// DefaultSummarySchedule is invitations.summary_schedule when not
+// configured: Mondays at 08:00, in the display zone.
+const DefaultSummarySchedule = "0 8 * * 1"
+
+// SummarySpec is the summary's schedule: the configured one, or Mondays at
+// 08:00 in Zone (UTC when Zone has no IANA name, such as time.Local).
+func (o *Options) SummarySpec() string {
+	if o != nil && o.SummarySchedule != "" {
+		return o.SummarySchedule
+	}
+	name := o.zone().String()
+	if name == "Local" || name == "" {
+		name = "UTC"
+	}
+	return "CRON_TZ=" + name + " " + DefaultSummarySchedule
+}
+
+// RemindersOf are the configured reminders, furthest first.
+func (o *Options) RemindersOf() []Reminder {
+	if o == nil {
+		return nil
+	}
+	return o.Reminders
 }
