@@ -119,7 +119,7 @@ func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invita
 		r.MessageID = invitations.ReminderMessageID(inv.ID, due.Caucus, due.Reminder.Name, account)
 		m := invitations.ReminderMail{Account: account, To: strings.Join(cp.Recipients, ", "), Caucus: c.ID, CaucusName: c.Name,
 			Subject: inv.Subject, Inviter: inv.Inviter, Deadline: inv.Deadline.At.In(s.zone()), Reminder: due.Reminder.Name,
-			ReplyTo:   token.PlusAddress(account, s.tokens.Seal(token.Token{Kind: token.Reply, ID: cp.DeliveryID, Expires: s.now().Add(set.Replies().TokenTTL)})),
+			ReplyTo:   copyReplyTo(s.tokens, account, cp, spec.Forward.ReplyTTL),
 			InReplyTo: firstNonEmpty(inv.MessageID, spec.Forward.MessageID), MessageID: r.MessageID}
 		r.Deliveries = append(r.Deliveries, queue.NewDelivery{EnvelopeFrom: cp.EnvelopeFrom, Recipients: cp.Recipients,
 			Spec: mustJSON(deliverySpec{Reminder: &m})})
@@ -132,6 +132,13 @@ func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invita
 		s.log.Info("invitation reminder queued", "invitation", inv.ID, "caucus", due.Caucus, "reminder", due.Reminder.Name, "deliveries", len(r.Deliveries))
 	}
 	return err
+}
+
+// copyReplyTo is the Reply-To the copy was sent with: its token names the
+// copy's delivery and expires when the copy's does (tokens are sealed
+// deterministically, and expire at a UTC midnight).
+func copyReplyTo(tokens *token.Keyring, account string, cp queue.InvitationCopy, ttl time.Duration) string {
+	return token.PlusAddress(account, tokens.Seal(token.Token{Kind: token.Reply, ID: cp.DeliveryID, Expires: cp.Sent.Add(ttl)}))
 }
 
 func (s *scheduler) zone() *time.Location {

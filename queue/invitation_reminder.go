@@ -121,20 +121,23 @@ type InvitationCopy struct {
 	EnvelopeFrom string
 	Recipients   []string
 	Spec         json.RawMessage
+	Sent         time.Time // when the relay accepted it
 }
 
 // InvitationCopies lists the copies of an invitation to a caucus that the
 // relay accepted, oldest first.
 func (s *Store) InvitationCopies(ctx context.Context, ref int64, caucus string) ([]InvitationCopy, error) {
 	var out []InvitationCopy
-	err := s.eachRow(ctx, `SELECT id, envelope_from, recipients, spec FROM deliveries
+	err := s.eachRow(ctx, `SELECT id, envelope_from, recipients, spec, sent_at FROM deliveries
 		WHERE message_ref = ? AND caucus = ? AND state = 'sent' ORDER BY id`, []any{ref, caucus},
 		func(rows *sql.Rows) error {
 			var c InvitationCopy
 			var rcpts, spec string
-			if err := rows.Scan(&c.DeliveryID, &c.EnvelopeFrom, &rcpts, &spec); err != nil {
+			var sent sql.NullInt64
+			if err := rows.Scan(&c.DeliveryID, &c.EnvelopeFrom, &rcpts, &spec, &sent); err != nil {
 				return err
 			}
+			c.Sent = fromMicros(sent)
 			if err := json.Unmarshal([]byte(rcpts), &c.Recipients); err != nil {
 				return fmt.Errorf("recipients of delivery %d: %w", c.DeliveryID, err)
 			}
