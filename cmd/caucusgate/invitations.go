@@ -20,6 +20,10 @@ import (
 type inviteConfig struct {
 	Zone        string `yaml:"zone"`         // IANA name; default display_timezone
 	ShortNotice string `yaml:"short_notice"` // 14d, 336h; default 14d
+	// Reminders and the weekly summary: config_invitations.go.
+	Reminders       []string `yaml:"reminders"`        // [7d, 2d]; default none
+	SummaryTo       string   `yaml:"summary_to"`       // default none: no summary
+	SummarySchedule string   `yaml:"summary_schedule"` // default Mondays 08:00, display zone
 }
 
 // options turns the section into the gateway's settings. Without a zone of
@@ -44,7 +48,7 @@ func (c inviteConfig) options(display string) (*invitation.Options, error) {
 		}
 		opts.ShortNotice = d
 	}
-	return opts, nil
+	return opts, c.followUp(opts)
 }
 
 func checkInvitations(c inviteConfig, display string, add addFunc) {
