@@ -21,10 +21,10 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-// invitationWithDeadline takes in an invitation to gender and education
+// forwardedWithDeadline takes in an invitation to gender and education
 // whose text gives 15 January 2027 as its deadline, and returns its id and
 // the Reply-To of each caucus's copy.
-func invitationWithDeadline(t *testing.T, p *pipeline) (int64, map[string]string) {
+func forwardedWithDeadline(t *testing.T, p *pipeline) (int64, map[string]string) {
 	t.Helper()
 	body := strings.Replace(string(invitation(7, "events@itu.int", "Invitation to the forum")),
 		"you are invited (7).", "Deadline for registration: 15 January.", 1)
@@ -77,7 +77,7 @@ func TestRemindersToCaucusesThatHaveNotAnswered(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	p, c := remindedPipeline(t, queuetest.SQLite(t))
-	ref, replyTo := invitationWithDeadline(t, p)
+	ref, replyTo := forwardedWithDeadline(t, p)
 	if err := p.world.Append("bureau@example.org", "INBOX", reply("gina@gender.example.net", replyTo["gender"], "We will attend.", 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestAnswerToAReminderCountsForTheCaucus(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	p, c := remindedPipeline(t, queuetest.SQLite(t))
-	ref, _ := invitationWithDeadline(t, p)
+	ref, _ := forwardedWithDeadline(t, p)
 	if err := p.store.SetInvitationDeadline(ctx, ref, time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC), "admin"); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestReminderNotSentOnceAnswered(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	p, _ := remindedPipeline(t, queuetest.SQLite(t))
-	ref, replyTo := invitationWithDeadline(t, p)
+	ref, replyTo := forwardedWithDeadline(t, p)
 	if err := p.world.Append("bureau@example.org", "INBOX", reply("gina@gender.example.net", replyTo["gender"], "We will attend.", 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestWeeklySummaryOncePerSlot(t *testing.T) {
 	p, c := remindedPipeline(t, queuetest.SQLite(t))
 	p.cfg.Invitations.SummaryTo = "alice@bureau.example.org"
 	c.t = time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC) // a Sunday: the first run sends the latest slot passed
-	_, replyTo := invitationWithDeadline(t, p)
+	_, replyTo := forwardedWithDeadline(t, p)
 	if err := p.world.Append("bureau@example.org", "INBOX", reply("gina@gender.example.net", replyTo["gender"], "We will attend.", 1)); err != nil {
 		t.Fatal(err)
 	}
