@@ -23,6 +23,7 @@ import (
 	"caucusgate/gateway"
 	"caucusgate/gateway/admin"
 	"caucusgate/gateway/imapwatch"
+	"caucusgate/gateway/invitation"
 	"caucusgate/gateway/mailsim"
 	"caucusgate/gateway/metrics"
 	"caucusgate/gateway/smtprelay"
@@ -81,6 +82,9 @@ func (c *demoCommand) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := c.replyPass(ctx, d); err != nil {
+		return err
+	}
+	if err := c.reminderPass(ctx, d); err != nil {
 		return err
 	}
 	if err := c.invitationsReport(ctx, d.store); err != nil {
@@ -310,9 +314,10 @@ func demoConfig(world *mailsim.World, store *queue.Store, set *rules.Set, log *s
 				Start: imapwatch.Start{Mode: imapwatch.StartAll}, PollInterval: 2 * time.Second,
 			},
 		}},
-		Relay:      smtprelay.Config{URL: &url.URL{Scheme: "smtp", Host: world.SMTPAddr}, Hostname: "gateway.example.org"},
-		Logger:     log,
-		OnDecision: onDecision,
+		Relay:       smtprelay.Config{URL: &url.URL{Scheme: "smtp", Host: world.SMTPAddr}, Hostname: "gateway.example.org"},
+		Logger:      log,
+		OnDecision:  onDecision,
+		Invitations: &invitation.Options{Reminders: demoReminders},
 	}
 }
 

@@ -23,10 +23,15 @@ func TestDemo(t *testing.T) {
 		"never forwarded: X-Loop: bureau@example.org", // our own mail coming back
 		"Delivered over SMTP (14 copies)",
 		"Relayed to the inviter events@itu.int", // a reply at the demo schedule
+		"Reminder to gina@example.net: \"Reminder: Invitation: Open consultation", // the caucus that has not answered
+		"education:no answer (reminded 7d) gender:answered",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	if strings.Contains(stdout, "Reminder to gender@lists.example.net") {
+		t.Error("the Gender Caucus answered, yet was reminded")
 	}
 	if t.Failed() {
 		t.Logf("demo output:\n%s", stdout)

@@ -191,6 +191,9 @@ func marks(cs []invitation.CaucusView) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = c.ID + ":" + c.Mark()
+		if len(c.Reminded) > 0 {
+			parts[i] += " (reminded " + strings.Join(c.Reminded, ", ") + ")"
+		}
 	}
 	return strings.Join(parts, " ")
 }
