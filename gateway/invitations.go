@@ -78,6 +78,20 @@ func (s *scheduler) remindInvitations(ctx context.Context) error {
 	if ok, err := s.store.ClaimSlot(ctx, reminderSeries, slot, s.instance); err != nil || !ok {
 		return err
 	}
+	if err := s.remindAll(ctx, reminders, now); err != nil {
+		return err
+	}
+	s.remindedSlot = slot
+	if err := s.store.ReleaseClaim(ctx, reminderSeries, slot, s.instance); err != nil {
+		return err
+	}
+	return s.store.PruneClaims(ctx, reminderSeries, slot.Add(-24*time.Hour))
+}
+
+// remindAll records every reminder due at now. The claim keeps two
+// instances from scanning at once; the store's key makes each reminder
+// once even so.
+func (s *scheduler) remindAll(ctx context.Context, reminders []invitations.Reminder, now time.Time) error {
 	// A deadline holds all its day: those of the last two days may be open.
 	invs, err := s.store.RemindableInvitations(ctx, now.Add(-48*time.Hour))
 	if err != nil {
@@ -90,11 +104,7 @@ func (s *scheduler) remindInvitations(ctx context.Context) error {
 			errs = append(errs, s.remind(ctx, inv, due))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	s.remindedSlot = slot
-	return s.store.PruneClaims(ctx, reminderSeries, slot.Add(-24*time.Hour))
+	return errors.Join(errs...)
 }
 
 // remind records one reminder: a message in the thread of each copy the

@@ -161,3 +161,15 @@ func (s *Store) PruneClaims(ctx context.Context, series string, before time.Time
 	}
 	return nil
 }
+
+// ReleaseClaim ends holder's claim on a slot at once, for work that needs
+// the claim only while it runs (the reminders' scan, whose records are
+// unique anyway): the next instance need not wait for it to expire.
+func (s *Store) ReleaseClaim(ctx context.Context, series string, slot time.Time, holder string) error {
+	_, err := s.db.ExecContext(ctx, s.q("UPDATE slot_claims SET expires_at = 0 WHERE schedule = ? AND slot = ? AND holder = ?"),
+		series, s.micros(slot), holder)
+	if err != nil {
+		return fmt.Errorf("release claim of %q: %w", series, err)
+	}
+	return nil
+}
