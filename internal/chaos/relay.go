@@ -45,9 +45,7 @@ type Relay struct {
 
 // transaction is one message's DATA at the relay.
 type transaction struct {
-	from     string
 	keys     []Key
-	started  time.Time
 	answered time.Time // zero while the answer is pending
 	accepted bool
 	stalled  bool
@@ -207,7 +205,7 @@ func (s *relaySession) Data(body io.Reader) error {
 	if err != nil {
 		return err
 	}
-	tx := &transaction{from: s.from, keys: KeysOf(raw, s.rcpts), started: time.Now()}
+	tx := &transaction{keys: KeysOf(raw, s.rcpts)}
 	if stall := s.relay.begin(tx); stall > 0 {
 		time.Sleep(stall)
 	}
