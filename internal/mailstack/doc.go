@@ -23,4 +23,8 @@
 // outlives its test run. The supervisors' process group ids are written to
 // DIR/pids, should a stack ever have to be stopped by hand:
 // kill -TERM -- -PGID.
+//
+// [StartWithMailman] adds a Mailman 3 core (Debian's mailman3 package) as a
+// list server: Postfix hands it the mail of [ListDomain] over LMTP, and it
+// sends through Postfix; lists are made over its REST API.
 package mailstack

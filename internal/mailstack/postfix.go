@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -142,6 +144,9 @@ func (s *Stack) transportTable() []string {
 	var lines []string
 	for _, r := range s.opts.RejectRecipients {
 		lines = append(lines, strings.ToLower(r)+" error:5.1.1 User unknown in mailstack")
+	}
+	for _, domain := range slices.Sorted(maps.Keys(s.opts.Routes)) {
+		lines = append(lines, strings.ToLower(domain)+" lmtp:inet:"+s.opts.Routes[domain])
 	}
 	return append(lines, "* lmtp:inet:"+s.LMTPAddr)
 }

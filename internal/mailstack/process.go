@@ -46,6 +46,12 @@ type daemon struct {
 // startDaemon starts argv under the supervisor with its output appended to
 // outPath.
 func startDaemon(name, outPath string, argv ...string) (*daemon, error) {
+	return startDaemonWith(name, outPath, nil, argv...)
+}
+
+// startDaemonWith is startDaemon with setup, when non-nil, adjusting the
+// command (working directory, environment) before it starts.
+func startDaemonWith(name, outPath string, setup func(*exec.Cmd), argv ...string) (*daemon, error) {
 	out, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s output: %w", name, err)
@@ -60,6 +66,9 @@ func startDaemon(name, outPath string, argv ...string) (*daemon, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.ExtraFiles = []*os.File{r}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if setup != nil {
+		setup(cmd)
+	}
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)

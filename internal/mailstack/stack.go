@@ -36,6 +36,9 @@ type Options struct {
 	// RefuseRecipients are refused by Postfix at RCPT TO with
 	// "550 5.1.1": the SMTP client sees the permanent failure itself.
 	RefuseRecipients []string
+	// Routes send the mail of a domain to another LMTP server than
+	// Dovecot: domain to host:port (a Mailman core, see [StartMailman]).
+	Routes map[string]string
 }
 
 // Stack is a running Dovecot and Postfix pair on loopback.
