@@ -92,7 +92,7 @@ type Mailman struct {
 // mailmanParams fill mailmanCfg.
 type mailmanParams struct {
 	Dir, BinDir, Domain, RESTUser, RESTPassword string
-	RESTPort, LMTPPort, SMTPPort                 string
+	RESTPort, LMTPPort, SMTPPort                string
 }
 
 // StartWithMailman starts a stack whose Postfix hands the mail of
