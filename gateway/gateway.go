@@ -68,6 +68,11 @@ type Config struct {
 	// Invitations are the settings of invitation tracking (display zone,
 	// short notice); nil takes the defaults.
 	Invitations *invitations.Options
+	// ListConfirmWithin is how long a copy to a list caucus may go
+	// unconfirmed (not seen back through the list, no notice) before it
+	// shows "not seen on the list" and Notify is told (lists.confirm_within);
+	// zero: 6h; negative: never.
+	ListConfirmWithin time.Duration
 }
 
 // Account is one bureau mailbox account.

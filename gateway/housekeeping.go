@@ -29,6 +29,7 @@ func (g *Gateway) housekeeping(ctx context.Context) {
 func (g *Gateway) remindAndExpire(ctx context.Context) {
 	g.purge(ctx)
 	g.warnDisabled(ctx)
+	g.checkListCopies(ctx)
 	now := g.cfg.Now()
 	expired, err := g.cfg.Store.ExpireHeld(ctx, now)
 	if err != nil && ctx.Err() == nil {

@@ -203,8 +203,15 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 		return in.replyFallback(ctx, set, d, msg)
 	case kindListMail:
 		return handled{decision: undecided(d, fmt.Sprintf("came through the list of caucus %s: discussion or our own copy, never forwarded by the rules", c.caucus))}, nil
+	case kindListCopy:
+		return in.listCopyReturned(ctx, set, d, msg, c.caucus)
+	case kindListNotice:
+		return in.listNoticeReceived(ctx, set, d, msg, raw, c.caucus)
 	case kindBounce:
 		bounces, err := in.bounces(ctx, set, msg, raw)
+		if err == nil {
+			err = in.listRejectedByReport(ctx, set, msg, raw)
+		}
 		return handled{decision: d, bounces: bounces}, err
 	}
 	return handled{decision: d}, nil // kindForward, kindNotice

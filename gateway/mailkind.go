@@ -39,6 +39,12 @@ const (
 	// token or fallback makes it an answer: discussion, or our own copy
 	// coming back. It never goes through the forwarding rules.
 	kindListMail
+	// kindListCopy is our own copy coming back through its caucus's list
+	// (listconfirm.go): it marks the delivery distributed.
+	kindListCopy
+	// kindListNotice is a caucus list server's notice (held, rejected)
+	// about our copy: recorded, never forwarded.
+	kindListNotice
 	// kindUnsubscribe is a roster member's "unsubscribe CAUCUS" mail.
 	kindUnsubscribe
 	// kindUnrouted is mail no rule routes and no token names: perhaps a
@@ -50,7 +56,7 @@ const (
 type classified struct {
 	kind   mailKind
 	token  token.Token // kindModeratorAnswer, kindCaucusReply, kindInviterAnswer
-	caucus string      // kindUnsubscribe: the caucus to leave; kindListMail: whose list
+	caucus string      // kindUnsubscribe: the caucus to leave; kindListMail, kindListCopy, kindListNotice: whose list
 	why    string      // kindBadToken: why the token was refused
 }
 
@@ -59,6 +65,9 @@ type classified struct {
 func (in *intake) classify(set *rules.Set, d rules.Decision, msg *inbound) classified {
 	if in.tokens == nil {
 		return classified{kind: kindForward}
+	}
+	if c, ok := classifyListMail(set, in.account, d, msg); ok {
+		return c
 	}
 	switch {
 	case d.NeverForwarded == rules.GuardDeliveryReport:
