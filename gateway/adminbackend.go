@@ -279,6 +279,9 @@ func (b *adminBackend) Caucuses(ctx context.Context) ([]admin.Caucus, error) {
 	var out []admin.Caucus
 	for _, c := range b.g.cfg.Rules.Current().Caucuses() {
 		ac := admin.Caucus{ID: c.ID, Name: c.Name, Address: c.Address, Members: len(c.Members), Unsubscribed: len(unsubscribed[c.ID])}
+		if ac.List, err = b.listStatus(ctx, c); err != nil {
+			return nil, err
+		}
 		for _, mb := range bounces {
 			if mb.Caucus == c.ID {
 				ac.Bounces.Hard += mb.Hard

@@ -142,6 +142,7 @@ func TestListCopyBackWithoutTokenWarns(t *testing.T) {
 	if len(warnings) != 1 || warnings[0].Caucus != "gender" || !strings.Contains(warnings[0].Detail, "answers will not find their way") {
 		t.Fatalf("warnings %+v, want one for gender saying answers will not find their way", warnings)
 	}
+	checkCaucusPage(t, p, "Answers will not find their way", "distributed")
 	fixed := strings.Replace(string(throughMailman(copy, "")), "Message-ID: <inv-1@example.com>", "Message-ID: <inv-1@example.com>\r\nX-Again: 1", 1)
 	appendAndRun(t, p, []byte(fixed))
 	if warnings, _ = p.store.ListWarnings(context.Background()); len(warnings) != 0 {
@@ -249,4 +250,28 @@ func TestListCopyNotSeenTellsNotifyOnce(t *testing.T) {
 	if h := readHeader(t, told[0].Data); !strings.Contains(h.Get("Subject"), "Not seen on the list of caucus education") {
 		t.Errorf("notice subject %q", h.Get("Subject"))
 	}
+}
+
+// checkCaucusPage checks the gender caucus's row of the admin backend:
+// its list warning and its latest copy's state.
+func checkCaucusPage(t *testing.T, p *pipeline, warning, state string) {
+	t.Helper()
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := g.AdminBackend().Caucuses(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.ID != "gender" {
+			continue
+		}
+		if c.List == nil || !strings.Contains(c.List.Warning, warning) || len(c.List.Copies) != 1 || c.List.Copies[0].State != state {
+			t.Errorf("gender's row: %+v, want the warning %q and one copy %q", c.List, warning, state)
+		}
+		return
+	}
+	t.Errorf("no gender caucus among %+v", cs)
 }

@@ -261,7 +261,8 @@ func TestPageContent(t *testing.T) {
 			"rule <b>outsiders</b>: no match", `matched &#34;Consultation&#34;`}},
 		{"/queue", []string{`id="retry-10"`, `id="cancel-10"`, `id="retry-11"`, "451 4.3.0 try later", "in 7m", "ana@example.org, bo@example.org"}},
 		{"/schedules", []string{"CRON_TZ=Europe/Zurich 0 17 * * *", "in 5h00m", "<td>3</td>"}},
-		{"/caucuses", []string{"caucus-gender@example.org", "<td>1</td>\n<td>4</td>\n<td>2</td>", "2 members"}},
+		{"/caucuses", []string{"caucus-gender@example.org", "<td>1</td>\n<td>4</td>\n<td>2</td>", "2 members",
+			`id="list-warning-gender"`, "Answers will not find their way: the list munges Reply-To", "not seen on the list: Done"}},
 		{"/rules", []string{"9c41e0", `rules.yaml:12:5: unknown key &#34;fowrard&#34;`, "the last edit was refused"}},
 	}
 	for _, tt := range tests {

@@ -185,6 +185,23 @@ type Caucus struct {
 	Members      int    // a roster's size
 	Bounces      Bounces
 	Unsubscribed int
+	List         *ListStatus // a list caucus's recent copies; nil for a roster
+}
+
+// ListStatus is what a list caucus's server did with the latest copies,
+// and what an admin must fix about the list.
+type ListStatus struct {
+	Warning string     // e.g. the list drops our reply token; "" when none
+	Copies  []ListCopy // newest first
+}
+
+// ListCopy is one copy to a list and what became of it: "distributed",
+// "held by the list", "rejected by the list", "not seen on the list", or
+// "awaiting confirmation".
+type ListCopy struct {
+	Subject string
+	SentAt  time.Time
+	State   string
 }
 
 // Bounces counts a caucus's bounced deliveries by kind.

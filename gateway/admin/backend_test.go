@@ -313,7 +313,9 @@ func sampleBackend() *memBackend {
 		},
 		schedules: []Schedule{{Name: "replies", Spec: "CRON_TZ=Europe/Zurich 0 17 * * *", Next: at(5 * time.Hour), Pending: 3, LastRun: at(-19 * time.Hour)}},
 		caucuses: []Caucus{
-			{ID: "gender", Name: "Gender Caucus", Address: "caucus-gender@example.org", Bounces: Bounces{Hard: 1, Soft: 4, Policy: 2}},
+			{ID: "gender", Name: "Gender Caucus", Address: "caucus-gender@example.org", Bounces: Bounces{Hard: 1, Soft: 4, Policy: 2},
+				List: &ListStatus{Warning: "Answers will not find their way: the list munges Reply-To",
+					Copies: []ListCopy{{Subject: "Done", SentAt: at(-2 * time.Hour), State: "not seen on the list"}}}},
 			{ID: "education", Name: "Education Caucus", Members: 2, Unsubscribed: 1},
 		},
 		rules: RulesStatus{File: "/etc/caucusgate/rules.yaml", Version: "9c41e0", LoadedAt: at(-26 * time.Hour),
