@@ -22,9 +22,10 @@ type fileConfig struct {
 	// Bounce scoring, named as Mailman 3 names its per-list settings; here
 	// they hold for every roster address, since an address's score counts
 	// across all the caucuses it belongs to.
-	BounceScoreThreshold *float64   `yaml:"bounce_score_threshold"`
-	BounceInfoStaleAfter string     `yaml:"bounce_info_stale_after"`
-	Keys                 keysConfig `yaml:"keys"`
+	BounceScoreThreshold *float64    `yaml:"bounce_score_threshold"`
+	BounceInfoStaleAfter string      `yaml:"bounce_info_stale_after"`
+	Keys                 keysConfig  `yaml:"keys"`
+	Lists                listsConfig `yaml:"lists"`
 }
 
 type adminConfig struct {

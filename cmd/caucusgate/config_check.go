@@ -51,6 +51,7 @@ func checkConfig(c *fileConfig) []problem {
 		add("display_timezone", "%v", err)
 	}
 	checkBounceKeys(c, add)
+	checkListsKeys(c, add)
 	return ps
 }
 

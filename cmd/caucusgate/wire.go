@@ -80,6 +80,7 @@ func gatewayConfig(cfg *config, log *slog.Logger) (gateway.Config, error) {
 	gc.Retention, _ = retention(&cfg.file)         // checked at load
 	gc.BounceScoring, _ = bounceScoring(&cfg.file) // checked at load
 	gc.Location = cfg.location()
+	gc.ListConfirmWithin, _ = cfg.file.Lists.confirmWithin() // checked at load
 	gc.Invitations, _ = cfg.file.Invitations.options(cfg.file.DisplayTimezone)
 	for _, a := range cfg.file.Accounts {
 		acct, err := accountConfigFor(cfg, a)
