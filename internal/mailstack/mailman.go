@@ -34,6 +34,11 @@ const (
 // starts a Python process per runner: on two busy cores, over a minute.
 const mailmanStartBudget = 5 * time.Minute
 
+// mailmanStopGrace is how long the core gets to stop: its watcher waits
+// for every runner, each a Python process that finishes its current pass
+// first; on two busy cores that took over 10 seconds.
+const mailmanStopGrace = time.Minute
+
 // mailmanRESTUser and mailmanRESTPassword are the REST API's credentials;
 // it listens on loopback only.
 const (
@@ -183,7 +188,7 @@ func (m *Mailman) stop() error {
 	if m.daemon == nil {
 		return nil
 	}
-	err := m.daemon.stop()
+	err := m.daemon.stopWithin(mailmanStopGrace)
 	m.daemon = nil
 	return err
 }

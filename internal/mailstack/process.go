@@ -91,6 +91,11 @@ func (d *daemon) pid() int { return d.cmd.Process.Pid }
 // killing the process group if that takes longer than stopGrace. A server
 // that had already exited is reported as an error.
 func (d *daemon) stop() error {
+	return d.stopWithin(stopGrace)
+}
+
+// stopWithin is stop with grace instead of stopGrace.
+func (d *daemon) stopWithin(grace time.Duration) error {
 	defer d.lifeline.Close()
 	select {
 	case <-d.exited:
@@ -103,11 +108,11 @@ func (d *daemon) stop() error {
 	select {
 	case <-d.exited:
 		return nil
-	case <-time.After(stopGrace):
+	case <-time.After(grace):
 	}
 	syscall.Kill(-d.pid(), syscall.SIGKILL)
 	<-d.exited
-	return fmt.Errorf("stop %s: still running %v after SIGTERM, killed", d.name, stopGrace)
+	return fmt.Errorf("stop %s: still running %v after SIGTERM, killed", d.name, grace)
 }
 
 // exitError describes an exit that nobody asked for.
