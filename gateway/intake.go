@@ -264,7 +264,7 @@ func notResent(set *rules.Set, d rules.Decision) string {
 // forwards it to the caucuses they chose.
 func heldByGateway(d rules.Decision, reason string) rules.Decision {
 	d.Action, d.Reason = rules.Hold, reason
-	d.Held = &rules.HoldInfo{RuleIndex: len(d.Trace.Rules) - 1, Reason: reason, Caucuses: d.Caucuses}
+	d.Held = &rules.HoldInfo{RuleIndex: d.Trace.Rules.Len() - 1, Reason: reason, Caucuses: d.Caucuses}
 	return d
 }
 

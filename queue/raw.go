@@ -16,7 +16,12 @@ func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byt
 	for seq := 0; len(raw) > 0 || seq == 0; seq++ {
 		n := min(len(raw), rawChunkSize)
 		// A nil slice would be NULL; an empty message is one empty chunk.
-		chunk := append([]byte{}, raw[:n]...)
+		// No copy otherwise: the driver copies what it binds, and a copy
+		// here made as much garbage as the message is big (issue 12).
+		chunk := raw[:n:n]
+		if chunk == nil {
+			chunk = []byte{}
+		}
 		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)"),
 			ref, seq, chunk); err != nil {
 			return fmt.Errorf("store raw chunk %d: %w", seq, err)
@@ -45,12 +50,13 @@ func (s *Store) OpenRaw(ctx context.Context, messageRef int64) (io.ReadCloser, e
 }
 
 type rawReader struct {
-	s   *Store
-	ctx context.Context
-	ref int64
-	seq int
-	buf []byte
-	eof bool
+	s     *Store
+	ctx   context.Context
+	ref   int64
+	seq   int
+	buf   []byte // what is left of the current chunk
+	chunk []byte // the current chunk, its array reused for the next
+	eof   bool
 }
 
 func (r *rawReader) Read(p []byte) (int, error) {
@@ -67,20 +73,31 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// next reads the following chunk into r.chunk's array: scanning into a
+// []byte would allocate a copy a chunk, as much garbage as the message is
+// big on every delivery (issue 12).
 func (r *rawReader) next() error {
-	var data []byte
-	err := r.s.db.QueryRowContext(r.ctx, r.s.q("SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?"),
-		r.ref, r.seq).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		r.eof = true
-		return nil
-	}
+	rows, err := r.s.db.QueryContext(r.ctx, r.s.q("SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?"),
+		r.ref, r.seq)
 	if err != nil {
 		return fmt.Errorf("read raw chunk %d of message %d: %w", r.seq, r.ref, err)
 	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read raw chunk %d of message %d: %w", r.seq, r.ref, err)
+		}
+		r.eof = true
+		return nil
+	}
+	var data sql.RawBytes
+	if err := rows.Scan(&data); err != nil {
+		return fmt.Errorf("read raw chunk %d of message %d: %w", r.seq, r.ref, err)
+	}
+	r.chunk = append(r.chunk[:0], data...)
 	r.seq++
-	r.buf = data
-	return nil
+	r.buf = r.chunk
+	return rows.Close()
 }
 
 func (r *rawReader) Close() error { r.buf, r.eof = nil, true; return nil }

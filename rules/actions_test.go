@@ -101,8 +101,8 @@ func TestHoldAndResume(t *testing.T) {
 	}
 	big := &Message{From: "a@itu.int", Size: 2 << 20}
 	d = set.Decide(big, testEnv)
-	if r := set.Resume(big, testEnv, *d.Held); r.Action != Forward || !slices.Equal(r.Caucuses, []string{"gender"}) || len(r.Trace.Rules) != 0 {
-		t.Errorf("approved oversize = %s %v, %d rules run", r.Action, r.Caucuses, len(r.Trace.Rules))
+	if r := set.Resume(big, testEnv, *d.Held); r.Action != Forward || !slices.Equal(r.Caucuses, []string{"gender"}) || r.Trace.Rules.Len() != 0 {
+		t.Errorf("approved oversize = %s %v, %d rules run", r.Action, r.Caucuses, r.Trace.Rules.Len())
 	}
 }
 
@@ -125,8 +125,8 @@ func TestOutsiderTagHeld(t *testing.T) {
 		t.Fatalf("outsider tag: %s %+v %v", d.Action, d.Held, d.Notices)
 	}
 	r := set.Resume(m, testEnv, *d.Held)
-	if r.Action != Forward || !slices.Equal(r.Caucuses, []string{"health"}) || len(r.Trace.Rules) != set.RuleCount() {
-		t.Errorf("approved outsider tag: %s %v after %d rules", r.Action, r.Caucuses, len(r.Trace.Rules))
+	if r.Action != Forward || !slices.Equal(r.Caucuses, []string{"health"}) || r.Trace.Rules.Len() != set.RuleCount() {
+		t.Errorf("approved outsider tag: %s %v after %d rules", r.Action, r.Caucuses, r.Trace.Rules.Len())
 	}
 }
 

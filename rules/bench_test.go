@@ -45,12 +45,14 @@ func BenchmarkDecide(b *testing.B) {
 		Size:    40 << 10,
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		d := set.Decide(m, testEnv)
 		if len(d.Caucuses) != 5 {
 			b.Fatalf("caucuses = %v", d.Caucuses)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 func BenchmarkParse(b *testing.B) {

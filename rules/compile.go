@@ -18,6 +18,19 @@ type compiler struct {
 	set   *Set
 }
 
+// fieldSlot returns the cache slot of the text field named key.
+func (c *compiler) fieldSlot(key string) int {
+	if s, ok := c.set.fieldSlots[key]; ok {
+		return s
+	}
+	if c.set.fieldSlots == nil {
+		c.set.fieldSlots = map[string]int{}
+	}
+	s := len(c.set.fieldSlots)
+	c.set.fieldSlots[key] = s
+	return s
+}
+
 func newCompiler(file string, pos *yamlfile.Positions) *compiler {
 	return &compiler{file: file, pos: pos, set: &Set{file: file, byID: map[string]int{}, fileIndex: map[string]int{}}}
 }
@@ -118,6 +131,9 @@ func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 	if fr.When != nil {
 		r.when = c.compileWhen(path+".when", fr.When)
 		r.pre, r.missSteps = compilePrefilter(r.when)
+		if r.pre != nil {
+			r.missJSON = missTraceJSON(r)
+		}
 	}
 	for j, id := range fr.Forward {
 		if _, ok := c.set.byID[id]; !ok {

@@ -67,12 +67,11 @@ type evaluation struct {
 
 // run evaluates the rules from index from on, until one ends evaluation.
 func (ev *evaluation) run(from int) {
-	if ev.d.Trace.Rules == nil {
-		ev.d.Trace.Rules = make([]RuleTrace, 0, len(ev.set.rules)-from)
-	}
-	for i, r := range ev.set.rules[from:] {
+	tr := &ev.d.Trace.Rules
+	tr.rules = ev.set.rules[from:]
+	for i, r := range tr.rules {
 		if r.pre != nil && !ev.set.noPrefilter && r.pre.misses(ev.in) {
-			ev.d.Trace.Rules = append(ev.d.Trace.Rules, RuleTrace{Rule: r.name, Steps: r.missSteps})
+			tr.missed(i)
 			continue
 		}
 		rt := RuleTrace{Rule: r.name, Matched: true}
@@ -83,7 +82,7 @@ func (ev *evaluation) run(from int) {
 		if rt.Matched {
 			rt.Action = ev.apply(r, from+i)
 		}
-		ev.d.Trace.Rules = append(ev.d.Trace.Rules, rt)
+		tr.record(i, rt)
 		if ev.terminal {
 			return
 		}

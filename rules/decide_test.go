@@ -100,7 +100,7 @@ func TestNeverForwardedStepOne(t *testing.T) {
 			if d.NeverForwarded != tc.guard {
 				t.Fatalf("guard = %q, want %q; trace:\n%s", d.NeverForwarded, tc.guard, d.Trace)
 			}
-			if tc.guard != "" && (d.Action != None || len(d.Caucuses) != 0 || len(d.Trace.Rules) != 0) {
+			if tc.guard != "" && (d.Action != None || len(d.Caucuses) != 0 || d.Trace.Rules.Len() != 0) {
 				t.Errorf("guarded message routed: %+v", d)
 			}
 			if tc.guard == "" && d.Action != Forward {
@@ -125,7 +125,7 @@ func TestDecisionJSON(t *testing.T) {
 		t.Errorf("decision field = %v", back["decision"])
 	}
 	var round Decision
-	if err := json.Unmarshal(b, &round); err != nil || round.Action != Forward || len(round.Trace.Rules) != 4 {
+	if err := json.Unmarshal(b, &round); err != nil || round.Action != Forward || round.Trace.Rules.Len() != 4 {
 		t.Errorf("round trip: %v %+v", err, round)
 	}
 	if !strings.Contains(d.Trace.String(), `rule "who": no match`) {

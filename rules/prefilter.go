@@ -136,7 +136,7 @@ func (p textPre) misses(x *input) bool {
 	if len(values) == 0 {
 		return false // the step says "absent"
 	}
-	set := x.pairs(p.c.key, values)
+	set := x.pairs(p.c.slot, values)
 	if set == nil {
 		return false
 	}
@@ -180,21 +180,18 @@ func (s *pairSet) hasAll(pairs []uint16) bool {
 
 // pairs returns the byte pairs of a field's lower-cased values, made once
 // a message; nil when the text holds runes only regexp folds right.
-func (x *input) pairs(key string, values []string) *pairSet {
-	if s, ok := x.pairSets[key]; ok {
-		return s
+func (x *input) pairs(slot int, values []string) *pairSet {
+	f := x.field(slot)
+	if f.hasPairs {
+		return f.pairs
 	}
-	l := x.lowered(key, values)
-	var s *pairSet
+	l := x.lowered(slot, values)
 	if !l.special {
-		s = new(pairSet)
+		f.pairs = new(pairSet)
 		for _, v := range l.values {
-			s.add(v)
+			f.pairs.add(v)
 		}
 	}
-	if x.pairSets == nil {
-		x.pairSets = map[string]*pairSet{}
-	}
-	x.pairSets[key] = s
-	return s
+	f.hasPairs = true
+	return f.pairs
 }

@@ -26,6 +26,10 @@ type Set struct {
 	tags       *tagParser
 	prints     map[string]string // rule name → canonical form, for Diff
 	cprints    map[string]string // caucus id → canonical form, for Diff
+	// fieldSlots numbers the text fields conditions read, so that a
+	// decision caches each field's lower-cased text and byte pairs in a
+	// slice, not a map hashed once a rule.
+	fieldSlots map[string]int
 	// noPrefilter evaluates every rule in full: tests compare.
 	noPrefilter bool
 }
@@ -47,6 +51,7 @@ type rule struct {
 	// condition; missSteps are then the rule's trace steps.
 	pre       prefilter
 	missSteps []Step
+	missJSON  []byte // the trace entry of that miss, encoded
 }
 
 // Load reads and compiles the rules file at path. The error is for a file

@@ -14,14 +14,32 @@ import (
 type input struct {
 	m       *Message
 	set     *Set
-	lower   map[string]loweredField
+	fields  []fieldCache   // by textCond.slot
 	trusted *trust.Verdict // computed when a condition or a tag needs it
 	whys    map[string]string
 	arena   []Step // the trace's steps, allocated in chunks
 	scratch []Step // a stack of the steps of blocks being evaluated
 
 	from, subject, body []string // fields' values, made once
-	pairSets            map[string]*pairSet
+}
+
+// fieldCache is what a decision computes once of a text field.
+type fieldCache struct {
+	lowered  loweredField
+	pairs    *pairSet // nil when the text holds fold specials
+	hasLower bool
+	hasPairs bool
+}
+
+func (x *input) field(slot int) *fieldCache {
+	if slot >= len(x.fields) {
+		n := slot + 1
+		if x.set != nil {
+			n = max(n, len(x.set.fieldSlots))
+		}
+		x.fields = append(x.fields, make([]fieldCache, n-len(x.fields))...)
+	}
+	return &x.fields[slot]
 }
 
 // pop moves the steps pushed on the scratch stack since base into the
@@ -75,19 +93,17 @@ type loweredField struct {
 	special bool
 }
 
-func (x *input) lowered(key string, values []string) loweredField {
-	if l, ok := x.lower[key]; ok {
-		return l
-	}
-	if x.lower == nil {
-		x.lower = map[string]loweredField{}
+func (x *input) lowered(slot int, values []string) loweredField {
+	f := x.field(slot)
+	if f.hasLower {
+		return f.lowered
 	}
 	l := loweredField{values: make([]string, len(values))}
 	for i, v := range values {
 		l.values[i] = strings.ToLower(v)
 		l.special = l.special || hasFoldSpecial(v)
 	}
-	x.lower[key] = l
+	f.lowered, f.hasLower = l, true
 	return l
 }
 
@@ -97,7 +113,7 @@ func (x *input) lowered(key string, values []string) loweredField {
 // bodies and gives the same answers.
 type textCond struct {
 	what  string
-	key   string // names the field for input's cache
+	slot  int // the field's slot in input's cache
 	field func(*input) []string
 	re    *regexp.Regexp
 	lits  []string // non-nil: the expression is these literals
@@ -137,7 +153,7 @@ func (c textCond) find(x *input, values []string, i int) (string, bool) {
 	}
 	hay := v
 	if c.fold || c.needFold {
-		l := x.lowered(c.key, values)
+		l := x.lowered(c.slot, values)
 		if l.special {
 			return c.findRegexp(v)
 		}

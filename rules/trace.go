@@ -8,9 +8,9 @@ import (
 // Trace is every check a decision made, in order, matched or not and why. It
 // is stored with the message, and printed by `caucusgate test`.
 type Trace struct {
-	Guards []Step      `json:"guards,omitempty"` // the never-forwarded checks
-	Tag    *TagTrace   `json:"tag,omitempty"`    // the subject tag, when there is one
-	Rules  []RuleTrace `json:"rules,omitempty"`
+	Guards []Step     `json:"guards,omitempty"` // the never-forwarded checks
+	Tag    *TagTrace  `json:"tag,omitempty"`    // the subject tag, when there is one
+	Rules  RuleTraces `json:"rules,omitzero"`
 }
 
 // Step is one evaluated condition: what was tested, whether it held, why.
@@ -50,7 +50,7 @@ func (t Trace) String() string {
 	if t.Tag != nil {
 		fmt.Fprintf(&b, "tag %q: %s\n", t.Tag.Text, t.Tag.Why)
 	}
-	for _, r := range t.Rules {
+	for _, r := range t.Rules.All() {
 		writeRule(&b, r)
 	}
 	return b.String()

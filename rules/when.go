@@ -98,6 +98,7 @@ func (c *compiler) textCond(path, key, expr string, field func(*input) []string)
 		c.errorf(path, "bad regular expression %q: %v", expr, regexpProblem(err))
 		return nil, false
 	}
+	tc.slot = c.fieldSlot(key)
 	return tc, true
 }
 
@@ -106,7 +107,7 @@ func newTextCond(key, expr string, field func(*input) []string) (textCond, error
 	if err != nil {
 		return textCond{}, err
 	}
-	tc := textCond{what: fmt.Sprintf("%s =~ %q", key, expr), key: key, field: field, re: re}
+	tc := textCond{what: fmt.Sprintf("%s =~ %q", key, expr), field: field, re: re}
 	if lits, fold, ok := literalsOf(expr); ok {
 		tc.lits, tc.fold = lits, fold
 	} else {

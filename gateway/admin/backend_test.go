@@ -333,7 +333,7 @@ func sampleDecision() Decision {
 			Trace: rules.Trace{
 				Guards: []rules.Step{{What: "not our own mail (X-Loop)", Matched: true}},
 				Tag:    &rules.TagTrace{Text: "[caucus: gender]", Names: []string{"gender"}, Caucuses: []string{"gender"}, Authorized: true, Why: "alice@example.org is a bureau member"},
-				Rules: []rules.RuleTrace{
+				Rules: rules.RuleTracesOf([]rules.RuleTrace{
 					{Rule: "outsiders", Matched: false, Steps: []rules.Step{{What: `from "*@spam.example"`, Why: "alice@example.org does not match"}}},
 					{Rule: "itu-invitations", Matched: true, Action: "forward education", Steps: []rules.Step{
 						{What: "any", Matched: true, Steps: []rules.Step{
@@ -341,7 +341,7 @@ func sampleDecision() Decision {
 							{What: `from "*@itu.int"`, Why: "no match"},
 						}},
 					}},
-				},
+				}),
 			},
 		},
 	}

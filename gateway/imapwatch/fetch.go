@@ -116,23 +116,6 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 	return ss.assemble(metas, bodies, l), nil
 }
 
-func (ss *session) fetchBodies(set imap.UIDSet, section *imap.FetchItemBodySection, into map[uint32][]byte) error {
-	if len(set) == 0 {
-		return nil
-	}
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
-	bufs, err := ss.cn.c.Fetch(set, opts).Collect()
-	if err != nil {
-		return fmt.Errorf("fetch messages %s: %w", set, err)
-	}
-	for _, b := range bufs {
-		if raw := b.FindBodySection(section); raw != nil {
-			into[uint32(b.UID)] = raw
-		}
-	}
-	return nil
-}
-
 // assemble builds the batch in UID order. A message that vanished between
 // the two fetches (expunged by someone else) is skipped: it is gone for good.
 func (ss *session) assemble(metas []meta, bodies map[uint32][]byte, l limits) Batch {

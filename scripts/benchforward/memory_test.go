@@ -38,9 +38,11 @@ func TestPeakMemory25MiB(t *testing.T) {
 	cmd := exec.Command(*binPath, "run", "-once", "-config", config)
 	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
 	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("caucusgate run -once: %v: %s", err, out)
 	}
+	t.Logf("caucusgate's output (GODEBUG=gctrace=1 in the environment adds the collector's):\n%s", out)
 	elapsed := time.Since(start)
 	if err := waitDelivered(s, caucus, 1, budget); err != nil {
 		t.Fatal(err)
