@@ -1,13 +1,7 @@
 package invitation
 
 import (
-	"bytes"
-	"io"
-	"net/mail"
-	"strings"
 	"time"
-
-	"github.com/emersion/go-message"
 
 	"caucusgate/gateway/invitation/extract"
 	"caucusgate/internal/msgtext"
@@ -50,17 +44,18 @@ func NewReader(opts *Options) *Reader {
 	return &Reader{opts: opts, x: extract.New(opts.zone())}
 }
 
-// maxParts bounds the MIME parts looked at for calendars.
-const maxParts = 100
-
 // Read finds an invitation's dates: calendar parts give the event, the text
 // gives a deadline and an event, a trusted tag overrides the deadline. It
-// is CPU work for before the store transaction, and never fails.
+// is CPU work for before the store transaction, and never fails. One MIME
+// walk (msgtext) gives the text, the calendars and the Date.
 func (r *Reader) Read(m Message) (queue.NewInvitation, Trace) {
-	anchor := sentDate(m.Raw, m.Received)
-	text := msgtext.Extract(m.Raw, nil)
+	text := msgtext.Extract(m.Raw, &msgtext.Options{Calendars: true})
+	anchor := text.Date
+	if anchor.IsZero() {
+		anchor = m.Received
+	}
 	found := r.x.Text(text.Text, anchor)
-	for _, cal := range calendars(m.Raw) {
+	for _, cal := range text.Calendars {
 		found = found.Merge(extract.Calendar(cal, r.opts.zone()))
 	}
 	if m.TagTrusted {
@@ -85,43 +80,4 @@ func traceDate(d *extract.Date) *TraceDate {
 		return nil
 	}
 	return &TraceDate{Date: d.Time, Source: string(d.Source), Phrase: d.Phrase}
-}
-
-// sentDate is the message's Date, which anchors dates written without a
-// year; received when it has none or an unreadable one.
-func sentDate(raw []byte, received time.Time) time.Time {
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return received
-	}
-	t, err := msg.Header.Date()
-	if err != nil {
-		return received
-	}
-	return t
-}
-
-// calendars returns the text/calendar parts of a message, decoded.
-func calendars(raw []byte) [][]byte {
-	e, err := message.Read(bytes.NewReader(raw))
-	if e == nil || (err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err)) {
-		return nil
-	}
-	var out [][]byte
-	n := 0
-	_ = e.Walk(func(_ []int, part *message.Entity, err error) error {
-		if n++; n > maxParts {
-			return io.EOF
-		}
-		if err != nil || part == nil {
-			return nil
-		}
-		if t, _, _ := part.Header.ContentType(); strings.EqualFold(t, "text/calendar") || strings.EqualFold(t, "application/ics") {
-			if b, err := io.ReadAll(io.LimitReader(part.Body, 1<<20)); err == nil {
-				out = append(out, b)
-			}
-		}
-		return nil
-	})
-	return out
 }

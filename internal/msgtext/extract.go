@@ -3,9 +3,11 @@ package msgtext
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decodes the charsets real mail uses
+	"github.com/emersion/go-message/mail"
 )
 
 // Default limits, used where Options leaves a field zero.
@@ -21,6 +23,10 @@ type Options struct {
 	MaxText  int // characters of Text kept; the rest is cut and Truncated set
 	MaxParts int // MIME parts visited
 	MaxDepth int // nesting of multiparts and forwarded messages
+	// Calendars keeps the text/calendar and application/ics parts,
+	// decoded, in Text.Calendars: the invitation reader's one MIME walk
+	// gives it both the text and the calendars.
+	Calendars bool
 }
 
 // Text is the readable content of a message.
@@ -31,7 +37,16 @@ type Text struct {
 	Truncated   bool         // Text was cut at Options.MaxText characters
 	Attachments []Attachment // parts that are not the text, in message order
 	Problems    []string     // what could not be read, for the reader to be told
+	// Date is the message's Date field, zero when it has none or an
+	// unreadable one.
+	Date time.Time
+	// Calendars, with Options.Calendars, are the calendar parts, each
+	// decoded and cut at MaxCalendar bytes.
+	Calendars [][]byte
 }
+
+// MaxCalendar bounds each of Text.Calendars.
+const MaxCalendar = 1 << 20
 
 // Attachment is one part of a message that is not its text.
 type Attachment struct {
@@ -60,6 +75,8 @@ func Extract(raw []byte, opt *Options) Text {
 	w.entity(e, 0)
 	t := w.result()
 	t.Header = fields(e.Header)
+	mh := mail.Header{Header: e.Header}
+	t.Date, _ = mh.Date()
 	return t
 }
 

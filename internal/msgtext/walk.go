@@ -1,6 +1,7 @@
 package msgtext
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -19,6 +20,7 @@ type walker struct {
 	fromHTML  bool
 	truncated bool
 	atts      []Attachment
+	calendars [][]byte
 	problems  []string
 }
 
@@ -51,6 +53,7 @@ func (w *walker) result() Text {
 		Truncated:   w.truncated,
 		Attachments: w.atts,
 		Problems:    w.problems,
+		Calendars:   w.calendars,
 	}
 }
 
@@ -79,6 +82,8 @@ func (w *walker) entity(e *message.Entity, depth int) {
 		w.multipart(e, t, depth)
 	case t == "message/rfc822" || t == "message/global":
 		w.forwarded(e, t, depth)
+	case w.opt.Calendars && (t == "text/calendar" || t == "application/ics"):
+		w.calendar(e, t)
 	case isAttachment(e):
 		w.attach(e, t)
 	case t == "text/plain":
@@ -156,6 +161,7 @@ func (w *walker) chooseBranch(branches []*walker) {
 	}
 	for _, b := range branches {
 		w.atts = append(w.atts, b.atts...)
+		w.calendars = append(w.calendars, b.calendars...)
 		for _, p := range b.problems {
 			w.problem("%s", p)
 		}
@@ -196,11 +202,31 @@ func forwardHeader(h mail.Header) string {
 	return b.String()
 }
 
+// calendar keeps a calendar part's first MaxCalendar bytes, and lists it
+// as an attachment.
+func (w *walker) calendar(e *message.Entity, t string) {
+	var head bytes.Buffer
+	_, err := io.Copy(&head, io.LimitReader(e.Body, MaxCalendar))
+	if err == nil {
+		w.calendars = append(w.calendars, head.Bytes())
+	}
+	w.attachRead(e, t, int64(head.Len()), err)
+}
+
 // attach lists e as an attachment, with its size once decoded.
-func (w *walker) attach(e *message.Entity, t string) {
+func (w *walker) attach(e *message.Entity, t string) { w.attachRead(e, t, 0, nil) }
+
+// attachRead lists e as an attachment of which read bytes were read
+// already (err, when reading them failed).
+func (w *walker) attachRead(e *message.Entity, t string, read int64, err error) {
 	ah := mail.AttachmentHeader{Header: e.Header}
 	name, _ := ah.Filename()
-	n, err := io.Copy(io.Discard, e.Body)
+	n := read
+	if err == nil {
+		var rest int64
+		rest, err = io.Copy(io.Discard, e.Body)
+		n += rest
+	}
 	if err != nil {
 		w.problem("attachment %q: %v", clean(name), err)
 	}

@@ -19,9 +19,10 @@ const (
 
 // Extractor finds dates in text. It is safe for concurrent use.
 type Extractor struct {
-	parser  *dps.Parser
-	anchors anchors
-	loc     *time.Location
+	parser   *dps.Parser
+	anchors  anchors
+	keywords keywords
+	loc      *time.Location
 }
 
 // New returns an extractor whose dates are days in loc (the display zone).
@@ -29,7 +30,7 @@ func New(loc *time.Location) *Extractor {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Extractor{parser: &dps.Parser{}, anchors: compileAnchors(), loc: loc}
+	return &Extractor{parser: &dps.Parser{}, anchors: compileAnchors(), keywords: phraseKeywords(), loc: loc}
 }
 
 // Text finds the earliest response deadline and the earliest event date that
@@ -42,8 +43,8 @@ func (x *Extractor) Text(text string, received time.Time) Found {
 	var f Found
 	n := 0
 	for _, para := range strings.Split(body, "\n\n") {
-		if n >= maxAnchors || !strings.ContainsAny(para, "0123456789") {
-			continue // a date needs a day number, in the anchor's paragraph
+		if n >= maxAnchors || !strings.ContainsAny(para, "0123456789") || !x.keywords.mayHold(para) {
+			continue // a date needs a day number and an anchor, in one paragraph
 		}
 		for _, m := range x.anchors.find(para, maxAnchors-n) {
 			n++
