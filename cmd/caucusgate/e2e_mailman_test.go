@@ -125,17 +125,19 @@ func mmCopyDistributed(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailm
 	return addr.Address
 }
 
-// mmDigestRoundTrip: ana answers with reply-all (the token and the list),
-// bo to the token alone; at the slot the inviter gets one digest with
-// each answer once, although ana's came twice (direct and through the
-// list). The inviter answers the digest; the answer reaches the list's
+// mmDigestRoundTrip: ana answers with reply-all (the token, the list and
+// the bureau in Cc), bo to the token alone; at the slot the inviter gets
+// one digest with each answer once, although ana's came three times (to
+// the token, to bureau@, and through the list). The inviter answers the digest; the answer reaches the list's
 // members through the gateway, accepted, not held.
 func mmDigestRoundTrip(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailman, config, list, replyTo string) {
 	anaText, boText := "Ana will attend (answer through the list).", "Bo sends comments (answer to the token)."
-	stack.SendSMTP(t, mmAna, []string{replyTo, list}, mmAnswer(mmAna, "mm-ana@example.org", replyTo, list, anaText))
+	// ana's client also keeps bureau@ in Cc (as from a roster copy's To).
+	stack.SendSMTP(t, mmAna, []string{replyTo, list, fwdAccount},
+		mmAnswer(mmAna, "mm-ana@example.org", replyTo, list+", "+fwdAccount, anaText))
 	stack.SendSMTP(t, mmBo, []string{replyTo}, mmAnswer(mmBo, "mm-bo@example.org", replyTo, "", boText))
-	// invitation, our copy, ana direct, bo direct, ana through the list
-	stack.WaitMessages(t, fwdAccount, 5, mmSettle)
+	// invitation, our copy, ana to the token, ana in Cc, bo, ana through the list
+	stack.WaitMessages(t, fwdAccount, 6, mmSettle)
 	mmQuiet(t, stack, mm)
 	runOnceCLI(t, config)
 	sleepPast(nextSlot(time.Now()))
@@ -153,7 +155,7 @@ func mmDigestRoundTrip(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailm
 	stack.SendSMTP(t, mmInviter, []string{answerTo}, []byte("From: Forum Chair <"+mmInviter+">\r\nTo: "+answerTo+"\r\n"+
 		"Subject: Re: Invitation to the consultation on gender\r\nMessage-ID: <mm-chair-1@itu.int>\r\n"+
 		"Date: "+time.Now().Format(time.RFC1123Z)+"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+inviterText+"\r\n"))
-	stack.WaitMessages(t, fwdAccount, 6, mmSettle)
+	stack.WaitMessages(t, fwdAccount, 7, mmSettle)
 	runOnceCLI(t, config)
 	// the invitation's copy, ana's reply-all through the list, the inviter's answer
 	got := stack.WaitMessages(t, mmBo, 3, mmSettle)
