@@ -65,6 +65,7 @@ func (p planner) plan(d rules.Decision, msg *inbound) []queue.NewDelivery {
 		return out
 	}
 	seen := map[string]bool{strings.ToLower(acct.Address): true}
+	sentFor := p.caucusesOf(d)
 	for _, id := range d.Caucuses {
 		c, ok := set.Caucus(id)
 		if !ok {
@@ -77,7 +78,25 @@ func (p planner) plan(d rules.Decision, msg *inbound) []queue.NewDelivery {
 				fresh = append(fresh, rcpt)
 			}
 		}
-		out = append(out, p.copies(d, c, msg, fresh)...)
+		out = append(out, p.copies(d, c, msg, fresh, sentFor)...)
+	}
+	return out
+}
+
+// caucusesOf maps each roster recipient of a decision to the caucuses it
+// gets the message for, in the decision's order: its one copy is labelled
+// with the first, and a reply from it answers for them all.
+func (p planner) caucusesOf(d rules.Decision) map[string][]string {
+	out := map[string][]string{}
+	for _, id := range d.Caucuses {
+		c, ok := p.set.Caucus(id)
+		if !ok || c.Address != "" {
+			continue
+		}
+		for _, rcpt := range p.recipients(c) {
+			key := strings.ToLower(rcpt)
+			out[key] = append(out[key], c.ID)
+		}
 	}
 	return out
 }
@@ -89,7 +108,7 @@ const maxRecipientsPerTransaction = 50
 // copies are the deliveries of one caucus's copies: one per recipient
 // with VERP (the default: a bounce names the member), or transactions of
 // up to 50 recipients without.
-func (p planner) copies(d rules.Decision, c rules.Caucus, msg *inbound, rcpts []string) []queue.NewDelivery {
+func (p planner) copies(d rules.Decision, c rules.Caucus, msg *inbound, rcpts []string, sentFor map[string][]string) []queue.NewDelivery {
 	groups := [][]string{}
 	if p.set.Forwarding().VERP || c.Address != "" {
 		for _, r := range rcpts {
@@ -106,6 +125,9 @@ func (p planner) copies(d rules.Decision, c rules.Caucus, msg *inbound, rcpts []
 		spec.Recipient = strings.Join(group, ", ")
 		if len(group) == 1 {
 			p.addUnsubscribe(spec, c, group[0])
+			if ids := sentFor[strings.ToLower(group[0])]; len(ids) > 1 {
+				spec.SentFor = ids
+			}
 		} else {
 			spec.NoVERP = true
 			p.addUnsubscribe(spec, c, "")

@@ -22,18 +22,35 @@ func (in *intake) caucusReply(ctx context.Context, set *rules.Set, d rules.Decis
 	if err != nil {
 		return handled{}, err
 	}
-	c, _ := set.Caucus(del.Caucus)
+	caucuses, err := in.answeredFor(ctx, set, del, msg)
+	if err != nil {
+		return handled{}, err
+	}
+	var all []handled
+	for _, id := range caucuses {
+		h, err := in.replyFor(ctx, set, d, msg, del, id)
+		if err != nil {
+			return handled{}, err
+		}
+		all = append(all, h)
+	}
+	return mergeHandled(all), nil
+}
+
+// replyFor relays a reply to copy del as caucus id's answer.
+func (in *intake) replyFor(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, del queue.DeliveryInfo, id string) (handled, error) {
+	c, _ := set.Caucus(id)
 	review := answerOrDiscussion(set, c, del, msg, d.ReplyToken)
 	if set.Replies().From == "members" {
 		o, why := caucusOrigin(set, c, msg)
 		if o == notFromCaucus {
-			return handled{decision: undecided(d, fmt.Sprintf("reply not from caucus %s (replies.from: members): %s; not relayed", del.Caucus, why))}, nil
+			return handled{decision: undecided(d, fmt.Sprintf("reply not from caucus %s (replies.from: members): %s; not relayed", id, why))}, nil
 		}
 		if o == fromCaucusUnverified {
 			review = firstNonEmpty(review, why)
 		}
 	}
-	return in.relayReply(ctx, set, d, msg, del.MessageRef, del.Caucus, review)
+	return in.relayReply(ctx, set, d, msg, del.MessageRef, id, review)
 }
 
 // relayReply makes the pending items of a reply to invitation ref from caucus.

@@ -3,6 +3,8 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -105,4 +107,18 @@ func (s *Store) supersedeTx(ctx context.Context, tx *sql.Tx, ids []int64) error 
 		}
 	}
 	return nil
+}
+
+// DeliverySpec is the composition a delivery was sent with, as the
+// gateway stored it (opaque here): what a reply to that copy answers for.
+func (s *Store) DeliverySpec(ctx context.Context, id int64) (json.RawMessage, error) {
+	var spec []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT spec FROM deliveries WHERE id = ?`), id).Scan(&spec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get delivery %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get delivery %d's spec: %w", id, err)
+	}
+	return spec, nil
 }

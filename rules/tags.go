@@ -126,3 +126,9 @@ func StripTag(subject string) string {
 func (s *Set) StripTag(subject string) string {
 	return s.tags.strip(subject)
 }
+
+// TaggedCaucuses are the caucuses a subject's routing tags name, whoever
+// wrote them: a member of several caucuses tags the one a reply is for.
+func (s *Set) TaggedCaucuses(subject string) []string {
+	return s.resolveTags(s.tags.find(subject)).Caucuses
+}

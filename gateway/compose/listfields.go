@@ -20,6 +20,9 @@ func writeListFields(b *headerBuf, s Spec) {
 	if s.UnsubscribePost {
 		b.add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
+	if len(s.SentFor) > 1 {
+		b.add(sentForField, strings.Join(s.SentFor, ", "))
+	}
 	b.add("Precedence", "list")
 	b.add("X-Loop", s.Account)
 	b.add("X-Auto-Response-Suppress", "OOF, AutoReply")
@@ -37,6 +40,8 @@ func listIDValue(s Spec) string {
 // never X-Original-To, which Postfix writes on delivery and list servers
 // and filters read as the envelope recipient.
 const (
+	// sentForField lists every caucus one copy stands for.
+	sentForField    = "X-Caucus-Caucuses"
 	originalToField = "X-Caucus-Original-To"
 	originalCcField = "X-Caucus-Original-Cc"
 )

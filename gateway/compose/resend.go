@@ -117,7 +117,7 @@ func droppedAlways(name string) bool {
 	case "Return-Path", "Delivered-To", "X-Original-To", "Content-Length",
 		"List-Id", "List-Post", "List-Help", "List-Subscribe", "List-Unsubscribe",
 		"List-Unsubscribe-Post", "List-Owner", "List-Archive", "Archived-At",
-		"Precedence", "X-Auto-Response-Suppress",
+		"Precedence", "X-Auto-Response-Suppress", sentForField,
 		"Approved", "Approve", "X-Approved", "X-Approve", "Urgent",
 		"Return-Receipt-To", "Disposition-Notification-To", "X-Confirm-Reading-To", "X-Pmrqc",
 		"Errors-To", "Bcc", "Authentication-Results":

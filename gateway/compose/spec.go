@@ -54,6 +54,11 @@ type Spec struct {
 	// destination. Its From is always rewritten, whatever RewriteFrom
 	// says: a list server takes the poster from From.
 	ListAddress string `json:"list_address,omitempty"`
+	// SentFor, when the copy stands for several caucuses (a roster member
+	// of each gets one copy), lists them all, Caucus first, in
+	// X-Caucus-Caucuses; List-Id and List-Unsubscribe stay Caucus's alone
+	// (RFC 2919 allows one List-Id; clients act on one one-click link).
+	SentFor []string `json:"sent_for,omitempty"`
 	// ReplyTo, the gateway's plus-address for this forward, replaces the
 	// original Reply-To; "" keeps it.
 	ReplyTo string `json:"reply_to,omitempty"`
@@ -152,6 +157,11 @@ func checkMode(s Spec) error {
 func checkCaucus(s Spec) error {
 	if !isDotAtom(s.Caucus) {
 		return &SpecError{"Caucus", "not a dot-atom (RFC 5322 3.2.3): " + quoteShort(s.Caucus)}
+	}
+	for _, id := range s.SentFor {
+		if !isDotAtom(id) {
+			return &SpecError{"SentFor", "not a dot-atom (RFC 5322 3.2.3): " + quoteShort(id)}
+		}
 	}
 	if s.ListDomain != "" && !isDomain(s.ListDomain) {
 		return &SpecError{"ListDomain", "not a domain name: " + quoteShort(s.ListDomain)}
