@@ -33,7 +33,53 @@ const digestInviter = "events@itu.int"
 // The relay accepts the digest once, with every reply in it once.
 func TestTwoInstancesSendOneReplyDigest(t *testing.T) {
 	dsn := queuetest.Postgres(t)
-	p, clock := queuedReplies(t, dsn)
+	p, clock := queuedReplies(t, dsn, true)
+	claimant, got := relayWithSlowClaimant(t, p, dsn, clock, 1)
+	if len(got) != 1 {
+		t.Fatalf("the relay accepted %d messages to the inviter, want one digest (clients: %v)", len(got), clientsOf(got))
+	}
+	if got[0].client != claimant {
+		t.Errorf("the digest came from %s, want the claimant %s", got[0].client, claimant)
+	}
+	assertDigestOfReplies(t, got[0].Data, digestReplies)
+}
+
+// TestTwoInstancesRelayEachReplyOnceOneByOne: with replies.digest false
+// the claimant relays the batch reply by reply, the first held in a slow
+// DATA; the other instance sends none of them, and each reply reaches
+// the inviter once.
+func TestTwoInstancesRelayEachReplyOnceOneByOne(t *testing.T) {
+	dsn := queuetest.Postgres(t)
+	p, clock := queuedReplies(t, dsn, false)
+	claimant, got := relayWithSlowClaimant(t, p, dsn, clock, len(digestReplies))
+	if len(got) != len(digestReplies) {
+		t.Fatalf("the relay accepted %d messages to the inviter, want %d, one per reply (clients: %v)", len(got), len(digestReplies), clientsOf(got))
+	}
+	var all strings.Builder
+	for _, m := range got {
+		if m.client != claimant {
+			t.Errorf("a reply came from %s, want the claimant %s", m.client, claimant)
+		}
+		h := readHeader(t, m.Data)
+		if ct := h.Get("Content-Type"); strings.HasPrefix(ct, "multipart/digest") {
+			t.Errorf("Content-Type %q with digest: false", ct)
+		}
+		all.Write(m.Data)
+	}
+	for _, r := range digestReplies {
+		if n := strings.Count(all.String(), replyBody(r.n)); n != 1 {
+			t.Errorf("the inviter got the text of reply %d %d times, want once", r.n, n)
+		}
+	}
+}
+
+// relayWithSlowClaimant runs two daemons on the store at dsn until the
+// relay accepted want messages to the inviter. The claimant's first DATA
+// is held for several scheduler passes of the other instance, which sees
+// the open batch meanwhile. It returns the claimant's EHLO name and what
+// the relay accepted for the inviter.
+func relayWithSlowClaimant(t *testing.T, p *pipeline, dsn string, clock func() time.Time, want int) (string, []relayed) {
+	t.Helper()
 	relay := startHeldRelay(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -44,18 +90,11 @@ func TestTwoInstancesSendOneReplyDigest(t *testing.T) {
 	claimant := relay.awaitHeld(t)
 	time.Sleep(3 * time.Second) // three scheduler passes of the other instance during the slow DATA
 	relay.release <- nil
-	relay.awaitAccepted(t, 1)
+	relay.awaitAccepted(t, want)
 	time.Sleep(2 * time.Second) // room for a duplicate to show, were there one
 	cancel()
 	wg.Wait()
-	got := relay.acceptedTo(digestInviter)
-	if len(got) != 1 {
-		t.Fatalf("the relay accepted %d messages to the inviter, want one digest (clients: %v)", len(got), clientsOf(got))
-	}
-	if got[0].client != claimant {
-		t.Errorf("the digest came from %s, want the claimant %s", got[0].client, claimant)
-	}
-	assertDigestOfReplies(t, got[0].Data, digestReplies)
+	return claimant, relay.acceptedTo(digestInviter)
 }
 
 // TestDeadClaimantsDigestIsTakenOver: the claimant dies in the middle of
@@ -65,7 +104,7 @@ func TestTwoInstancesSendOneReplyDigest(t *testing.T) {
 // digest once.
 func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
 	dsn := queuetest.Postgres(t)
-	p, clock := queuedReplies(t, dsn)
+	p, clock := queuedReplies(t, dsn, true)
 	relay := startHeldRelay(t)
 	dbClock := newTestClock(clock())
 	opts := queue.Options{DBNow: dbClock.Now}
@@ -103,6 +142,39 @@ func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
 	assertDigestOfReplies(t, got[0].Data, digestReplies)
 }
 
+// TestDeferredDigestWaitsItsStoredBackoff: the relay answers the
+// claimant's DATA with 451. Neither instance attempts the batch again
+// while its backoff, stored with it, lasts; once it passed, the digest is
+// sent once.
+func TestDeferredDigestWaitsItsStoredBackoff(t *testing.T) {
+	dsn := queuetest.Postgres(t)
+	p, clock := queuedReplies(t, dsn, true)
+	relay := startHeldRelay(t)
+	dbClock := newTestClock(clock())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, host := range []string{"gw-a.example.org", "gw-b.example.org"} {
+		startDigestInstance(ctx, t, &wg, p, dsn, relay.addr, host, clock, queue.Options{DBNow: dbClock.Now})
+	}
+	relay.awaitHeld(t)
+	relay.release <- &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	time.Sleep(3 * time.Second) // three scheduler passes of each instance while the batch waits
+	if got := relay.acceptedTo(digestInviter); len(got) != 0 {
+		t.Fatalf("during the batch's backoff the relay accepted %d messages (clients: %v)", len(got), clientsOf(got))
+	}
+	dbClock.Add(schedulerRetry + time.Minute)
+	relay.awaitAccepted(t, 1)
+	time.Sleep(2 * time.Second) // room for a duplicate to show, were there one
+	cancel()
+	wg.Wait()
+	got := relay.acceptedTo(digestInviter)
+	if len(got) != 1 {
+		t.Fatalf("the relay accepted %d messages to the inviter, want one digest (clients: %v)", len(got), clientsOf(got))
+	}
+	assertDigestOfReplies(t, got[0].Data, digestReplies)
+}
+
 // digestReplies answer invitation 7 from the gender caucus: the bodies
 // and Message-IDs (reply(..., n)) the digest must hold once each.
 var digestReplies = []struct {
@@ -111,13 +183,15 @@ var digestReplies = []struct {
 }{{"Gina <gina@gender.example.net>", 31}, {"Gabi <gabi@gender.example.net>", 32}, {"Gus <gus@gender.example.net>", 33}}
 
 // queuedReplies forwards invitation 7 and takes in the replies to it on
-// an hourly schedule, before their slot, through run -once on the
+// an hourly schedule (relayed as one digest or one by one), before their
+// slot, through run -once on the
 // PostgreSQL store at dsn. It returns the pipeline and the clock the
 // daemons run on: past the replies' slot.
-func queuedReplies(t *testing.T, dsn string) (*pipeline, func() time.Time) {
+func queuedReplies(t *testing.T, dsn string, digest bool) (*pipeline, func() time.Time) {
 	t.Helper()
 	p := newPipeline(t, dsn, mailsim.Options{})
-	p.setRules(t, strings.Replace(testRules, "rules:\n", "replies:\n  schedule: \"@every 1h\"\n  digest: true\nrules:\n", 1))
+	replies := fmt.Sprintf("replies:\n  schedule: \"@every 1h\"\n  digest: %t\nrules:\n", digest)
+	p.setRules(t, strings.Replace(testRules, "rules:\n", replies, 1))
 	before := time.Date(2026, 11, 24, 9, 10, 0, 0, time.UTC)
 	p.cfg.Now = func() time.Time { return before }
 	replyTo := forwardedReplyTo(t, p)
