@@ -105,7 +105,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 		decisions = append(decisions, d)
 		parsed = append(parsed, m.Raw)
 	}
-	onceInBatch(msgs, decisions)
+	in.onceInBatch(ctx, set, msgs, decisions)
 	if err := in.applyBreaker(ctx, set, msgs, decisions, parsed); err != nil {
 		return err
 	}

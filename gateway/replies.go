@@ -153,26 +153,27 @@ func (in *intake) replyDestinations(ctx context.Context, set *rules.Set, r rules
 // replyFallback recognises a reply that lost its token (a caucus member
 // answering to the list rather than to Reply-To): In-Reply-To naming an
 // invitation we forwarded. References name the whole thread: a list reply
-// further down it is the caucus's discussion, never an answer. It counts only for what verifiably
-// comes from the caucus (caucusOrigin): a roster member's From that cannot
-// be believed is relayed only after review, and a message naming the
-// invitation from anyone else never reaches the inviter. Never from the
-// inviter either: forwarded copies keep the invitation's Message-ID, so the
-// inviter's own reminder would otherwise be relayed back to them. Anything
-// else keeps the rules' decision.
+// further down it is the caucus's discussion, never an answer. It counts
+// only for what verifiably comes from the caucus (caucusOrigin): a roster
+// member's From that cannot be believed is relayed only after review, and
+// a message naming the invitation from anyone else never reaches the
+// inviter. A member of several caucuses answers for each of them, as by
+// the token (fallbackAnswers). Never from the inviter either: forwarded
+// copies keep the invitation's Message-ID, so the inviter's own reminder
+// would otherwise be relayed back to them. Anything else keeps the rules'
+// decision.
 func (in *intake) replyFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound) (handled, error) {
 	for _, id := range inReplyToIDs(msg) {
 		refs, err := in.store.InvitationOf(ctx, id)
 		if err != nil {
 			return handled{decision: d}, err
 		}
-		for _, ref := range refs {
-			c, ok := set.Caucus(ref.Caucus)
-			if !ok || in.fromInviter(ctx, ref.MessageRef, msg) {
+		for _, ref := range invitationRefs(refs) {
+			if in.fromInviter(ctx, ref, msg) {
 				continue
 			}
-			if o, why := caucusOrigin(set, c, msg); o != notFromCaucus {
-				return in.relayReply(ctx, set, d, msg, ref.MessageRef, ref.Caucus, unverified(o, why))
+			if answers := fallbackAnswers(set, msg, refs, ref); len(answers) > 0 {
+				return in.relayFallback(ctx, set, d, msg, ref, answers)
 			}
 		}
 	}

@@ -14,45 +14,82 @@ import (
 // An answer arrives more than once: a reply-all to the copy's token with
 // the bureau in Cc lands twice in the mailbox, and with the bureau
 // subscribed the list brings it back a third time with its footer. It is
-// relayed once. The key is the Message-ID and the sender together, never
-// a missing Message-ID; and bodies that differ beyond a footer are two
-// answers (a corrected resend under the same Message-ID, or a forgery
-// meant to suppress the real one), both relayed. The direct copy is
-// preferred to the list's, whose footer the inviter does not need.
+// relayed once. The key is the Message-ID and the authenticated sender
+// together, never a missing Message-ID: where the trusted results
+// authenticate the From as the author, only a copy they authenticate as
+// well makes it "the same answer"; a copy they do not authenticate (a
+// forgery with the same Message-ID, From and text) never suppresses it.
+// Bodies that differ beyond a footer are two answers (a corrected resend
+// under the same Message-ID, or a forgery meant to suppress the real
+// one), both relayed. Of two copies that wait still, the authenticated
+// one is kept, and then the direct copy rather than the list's, whose
+// footer the inviter does not need.
 
 // maxFooter bounds what a list may add after the text and still be the
 // same answer: Mailman's and Sympa's footers are a few lines.
 const maxFooter = 4 << 10
 
 // sameAnswerBefore says whether msg is an answer already taken to relay
-// about invitation ref from caucus (again), or, when the earlier one was
-// the list's copy and waits still, the pending items msg replaces.
+// about invitation ref from caucus (again), or, when an earlier copy of
+// it is worse (betterCopy) and waits still, the pending items msg
+// replaces.
 func (in *intake) sameAnswerBefore(ctx context.Context, set *rules.Set, msg *inbound, ref int64, caucus string) (supersedes []int64, again bool, err error) {
 	earlier, err := in.store.EarlierReplies(ctx, ref, caucus, msg.MessageID, msg.Facts.From)
 	if err != nil || len(earlier) == 0 {
 		return nil, false, err
 	}
 	c, _ := set.Caucus(caucus)
+	authentic := authenticAuthor(set, msg)
 	for _, e := range earlier {
-		prev, err := in.storedInbound(ctx, e.MessageRef)
+		prev, err := in.storedInbound(ctx, set, e.MessageRef)
 		if err != nil {
 			return nil, false, err
 		}
-		if prev != nil && !sameBeyondFooter(prev, msg) {
+		if prev == nil {
+			return nil, true, nil // purged: counted as the same answer
+		}
+		if !sameBeyondFooter(prev, msg) {
 			continue
 		}
-		if prev != nil && throughList(c, prev) && !throughList(c, msg) && len(e.Open) == e.Items {
+		prevAuthentic := authenticAuthor(set, prev)
+		if betterCopy(authentic, prevAuthentic, throughList(c, msg), throughList(c, prev)) && len(e.Open) == e.Items {
 			supersedes = append(supersedes, e.Open...)
 			continue
+		}
+		if authentic && !prevAuthentic {
+			continue // relayed already: the authenticated answer is relayed too
 		}
 		return nil, true, nil
 	}
 	return supersedes, false, nil
 }
 
-// storedInbound parses a stored message again; nil when its bytes were
+// authenticAuthor says whether the trusted results authenticate msg's
+// From as its author: DMARC passed for its domain, or a DKIM signature
+// aligned with it passed.
+func authenticAuthor(set *rules.Set, msg *inbound) bool {
+	v := set.Verdict(&msg.Facts)
+	if ok, _ := v.Author(msg.Facts.From, "dmarc"); ok {
+		return true
+	}
+	ok, _ := v.Author(msg.Facts.From, "dkim")
+	return ok
+}
+
+// betterCopy says whether one copy of an answer is better than another:
+// authenticated as its author where the other is not, else, as well
+// authenticated, the direct copy where the other came through a list.
+func betterCopy(authentic, otherAuthentic, viaList, otherViaList bool) bool {
+	if authentic != otherAuthentic {
+		return authentic
+	}
+	return otherViaList && !viaList
+}
+
+// storedInbound parses a stored message again, and verifies its DKIM
+// signatures again under bureau.verify: local; nil when its bytes were
 // purged (then it counts as the same answer: relayed once).
-func (in *intake) storedInbound(ctx context.Context, ref int64) (*inbound, error) {
+func (in *intake) storedInbound(ctx context.Context, set *rules.Set, ref int64) (*inbound, error) {
 	raw, err := in.store.MessageRaw(ctx, ref)
 	if errors.Is(err, queue.ErrNotFound) || (err == nil && len(raw) == 0) {
 		return nil, nil
@@ -60,7 +97,15 @@ func (in *intake) storedInbound(ctx context.Context, ref int64) (*inbound, error
 	if err != nil {
 		return nil, fmt.Errorf("read an earlier answer: %w", err)
 	}
-	return parseInbound(raw), nil
+	return in.reread(ctx, set, raw), nil
+}
+
+// reread parses a message intake read before, with the authentication
+// intake gave it (no DMARC policy look-up: holding is decided already).
+func (in *intake) reread(ctx context.Context, set *rules.Set, raw []byte) *inbound {
+	msg := parseInbound(raw)
+	authenticate(ctx, in.resolver, nil, set, msg, raw)
+	return msg
 }
 
 // sameBeyondFooter says whether a and b are one answer: the same
@@ -88,9 +133,10 @@ func normalText(s string) string {
 
 // onceInBatch relays an answer once when it arrives more than once in one
 // batch, on the same terms (sameAnswerBefore is the store's side of it,
-// for earlier batches): the direct copy is kept rather than one with a
-// List-Id, and bodies that differ beyond a footer are both kept.
-func onceInBatch(msgs []queue.Incoming, ds []rules.Decision) {
+// for earlier batches): of two copies the better one is kept (betterCopy:
+// the authenticated one, else the one without a List-Id), and bodies that
+// differ beyond a footer are both kept.
+func (in *intake) onceInBatch(ctx context.Context, set *rules.Set, msgs []queue.Incoming, ds []rules.Decision) {
 	kept := map[string][]int{}
 	for i := range msgs {
 		m := &msgs[i]
@@ -98,11 +144,16 @@ func onceInBatch(msgs []queue.Incoming, ds []rules.Decision) {
 			continue
 		}
 		key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", m.Pending[0].InvitationRef, m.Pending[0].Caucus, m.MessageID, m.From)
-		j, found := sameInBatch(msgs, kept[key], i)
+		if len(kept[key]) == 0 {
+			kept[key] = append(kept[key], i)
+			continue
+		}
+		this := in.reread(ctx, set, m.Raw)
+		j, other, found := in.sameInBatch(ctx, set, msgs, kept[key], this)
 		switch {
 		case !found:
 			kept[key] = append(kept[key], i)
-		case viaAList(msgs[j]) && !viaAList(*m):
+		case betterCopy(authenticAuthor(set, this), authenticAuthor(set, other), viaAList(this), viaAList(other)):
 			dropRelay(msgs, ds, j)
 			kept[key] = append(slices.DeleteFunc(kept[key], func(k int) bool { return k == j }), i)
 		default:
@@ -112,24 +163,20 @@ func onceInBatch(msgs []queue.Incoming, ds []rules.Decision) {
 }
 
 // sameInBatch finds, among the kept messages, one that is the same
-// answer as msgs[i].
-func sameInBatch(msgs []queue.Incoming, kept []int, i int) (int, bool) {
-	if len(kept) == 0 {
-		return 0, false
-	}
-	this := parseInbound(msgs[i].Raw)
+// answer as this: its index and its reading.
+func (in *intake) sameInBatch(ctx context.Context, set *rules.Set, msgs []queue.Incoming, kept []int, this *inbound) (int, *inbound, bool) {
 	for _, j := range kept {
-		if sameBeyondFooter(parseInbound(msgs[j].Raw), this) {
-			return j, true
+		if other := in.reread(ctx, set, msgs[j].Raw); sameBeyondFooter(other, this) {
+			return j, other, true
 		}
 	}
-	return 0, false
+	return 0, nil, false
 }
 
 // viaAList says a message carries a List-Id: within one batch the list's
 // copy of an answer is told from the direct one by that alone.
-func viaAList(m queue.Incoming) bool {
-	return len(parseInbound(m.Raw).Facts.Header["List-Id"]) > 0
+func viaAList(m *inbound) bool {
+	return len(m.Facts.Header["List-Id"]) > 0
 }
 
 // dropRelay takes msgs[i]'s relay back: the same answer is relayed once.

@@ -24,12 +24,18 @@ func (in *intake) answeredFor(ctx context.Context, set *rules.Set, del queue.Del
 	if err != nil || len(sentFor) < 2 {
 		return []string{del.Caucus}, err
 	}
-	tagged := set.TaggedCaucuses(msg.Facts.Subject)
-	chosen := slices.DeleteFunc(slices.Clone(sentFor), func(id string) bool { return !slices.Contains(tagged, id) })
+	return narrowToTagged(set, msg.Facts.Subject, sentFor), nil
+}
+
+// narrowToTagged is ids narrowed to the caucuses subject's routing tag
+// names, or all of ids when the tag names none of them.
+func narrowToTagged(set *rules.Set, subject string, ids []string) []string {
+	tagged := set.TaggedCaucuses(subject)
+	chosen := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !slices.Contains(tagged, id) })
 	if len(chosen) > 0 {
-		return chosen, nil
+		return chosen
 	}
-	return sentFor, nil
+	return ids
 }
 
 // sentFor reads the caucuses copy del stood for from its stored spec.
@@ -70,5 +76,69 @@ func mergeHandled(all []handled) handled {
 		return all[0]
 	}
 	out.decision.Reason = strings.Join(reasons, "; ")
+	return out
+}
+
+// fallbackAnswer is a caucus a token-less reply verifiably comes from,
+// and why relaying it needs a review ("" when it needs none).
+type fallbackAnswer struct{ caucus, review string }
+
+// fallbackAnswers are the caucuses a token-less reply answers invitation
+// ref for, as the token would: every caucus the invitation went to that
+// the reply verifiably comes from (caucusOrigin), so that a member of
+// several rosters answers for each of them, narrowed to those its subject
+// tags when it tags any. Through a caucus's list it answers for that list
+// alone, whatever rosters its poster is on: the list's copy stood for it.
+func fallbackAnswers(set *rules.Set, msg *inbound, refs []queue.ForwardRef, ref int64) []fallbackAnswer {
+	var out []fallbackAnswer
+	seen := map[string]bool{}
+	for _, f := range refs {
+		c, ok := set.Caucus(f.Caucus)
+		if f.MessageRef != ref || seen[f.Caucus] || !ok {
+			continue
+		}
+		seen[f.Caucus] = true
+		if o, why := caucusOrigin(set, c, msg); o != notFromCaucus {
+			out = append(out, fallbackAnswer{caucus: c.ID, review: unverified(o, why)})
+		}
+	}
+	if lists := slices.DeleteFunc(slices.Clone(out), func(a fallbackAnswer) bool { return !isList(set, a.caucus) }); len(lists) > 0 {
+		out = lists
+	}
+	var ids []string
+	for _, a := range out {
+		ids = append(ids, a.caucus)
+	}
+	chosen := narrowToTagged(set, msg.Facts.Subject, ids)
+	return slices.DeleteFunc(out, func(a fallbackAnswer) bool { return !slices.Contains(chosen, a.caucus) })
+}
+
+func isList(set *rules.Set, id string) bool {
+	c, ok := set.Caucus(id)
+	return ok && c.Address != ""
+}
+
+// relayFallback relays a token-less reply to invitation ref as the answer
+// of each caucus in answers, merged into one outcome as the token path's.
+func (in *intake) relayFallback(ctx context.Context, set *rules.Set, d rules.Decision, msg *inbound, ref int64, answers []fallbackAnswer) (handled, error) {
+	var all []handled
+	for _, a := range answers {
+		h, err := in.relayReply(ctx, set, d, msg, ref, a.caucus, a.review)
+		if err != nil {
+			return handled{}, err
+		}
+		all = append(all, h)
+	}
+	return mergeHandled(all), nil
+}
+
+// invitationRefs are the distinct invitations among refs, oldest first.
+func invitationRefs(refs []queue.ForwardRef) []int64 {
+	var out []int64
+	for _, f := range refs {
+		if !slices.Contains(out, f.MessageRef) {
+			out = append(out, f.MessageRef)
+		}
+	}
 	return out
 }

@@ -1,0 +1,62 @@
+package gateway
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"caucusgate/gateway/mailsim"
+	"caucusgate/queue"
+	"caucusgate/queue/queuetest"
+)
+
+// overlapAuthRules are overlapRules with require_auth: a roster member's
+// token-less answer is then relayed at once.
+var overlapAuthRules = strings.Replace(overlapRules, "bureau:\n  members: [alice@bureau.example.org]\n",
+	"bureau:\n  members: [alice@bureau.example.org]\n  require_auth: dmarc\n  trusted_authserv: [mx.example.org]\n", 1)
+
+// TestOverlappingRosterFallbackAnswersForEach: a member of two caucuses
+// answers without the token (In-Reply-To the invitation, To the bureau);
+// as through the token, her answer is relayed for every caucus her copy
+// was sent for, unless its subject tags one.
+func TestOverlappingRosterFallbackAnswersForEach(t *testing.T) {
+	tests := []struct {
+		name, subject string
+		want          []string
+	}{
+		{"untagged answer", "Re: Invitation to the forum", []string{"climate", "youth"}},
+		{"tagged answer", "Re: [caucus: youth] Invitation to the forum", []string{"youth"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+			p.setRules(t, overlapAuthRules)
+			if err := p.world.Append("bureau@example.org", "INBOX", invitation(7, "events@itu.int", "Invitation to the forum")); err != nil {
+				t.Fatal(err)
+			}
+			p.runOnce()
+			answer := "Authentication-Results: mx.example.org; dmarc=pass header.from=example.net\r\n" +
+				strings.Replace(string(reply("Amina <amina@example.net>", "bureau@example.org", "The Youth Caucus also sends a delegate.", 80)),
+					"Subject: Re: Invitation to the forum", "Subject: "+tt.subject, 1)
+			if err := p.world.Append("bureau@example.org", "INBOX", []byte(answer)); err != nil {
+				t.Fatal(err)
+			}
+			p.runOnce()
+			items, err := p.store.ListPending(context.Background(), queue.PendingFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range items {
+				if it.Kind == queue.KindReply && it.State != queue.PendingHeld {
+					got = append(got, it.Caucus)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("token-less answer relayed for %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
