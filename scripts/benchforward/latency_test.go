@@ -68,7 +68,7 @@ func TestIdleLatency(t *testing.T) {
 	ids := make([]int, 0, *probes)
 	for i := 1; i <= *probes; i++ {
 		<-tick.C
-		arrived[i] = appendProbe(t, c, i)
+		arrived[i] = appendProbe(t, c, "INBOX", i)
 		ids = append(ids, i)
 	}
 	if err := relay.wait(ids, time.Minute); err != nil {
@@ -83,6 +83,9 @@ func TestIdleLatency(t *testing.T) {
 	fmt.Printf("arrival (APPEND OK) to relay acceptance (final dot read): p50 %v  p99 %v  max %v\n",
 		percentile(lat, 50).Round(100*time.Microsecond), percentile(lat, 99).Round(100*time.Microsecond),
 		slices.Max(lat).Round(100*time.Microsecond))
+	floor := measureIdleFloor(t, s, c, min(len(ids), 30))
+	fmt.Printf("the server's floor, APPEND OK to EXISTS at a bare idling client on a quiet mailbox (%d messages): p50 %v  p99 %v\n",
+		len(floor), percentile(floor, 50).Round(100*time.Microsecond), percentile(floor, 99).Round(100*time.Microsecond))
 	fmt.Printf("daemon CPU (/proc/%d/stat utime+stime, %d Hz ticks): %.1f ms a message, idle time included\n",
 		pid, clockTicks, float64(cpu.Microseconds())/1000/float64(len(lat)))
 }
@@ -95,7 +98,7 @@ func warmUp(t *testing.T, c *imapclient.Client, relay *stampBackend) {
 	t.Helper()
 	for i := range 60 {
 		id := warmUpID + i
-		appendProbe(t, c, id)
+		appendProbe(t, c, "INBOX", id)
 		if relay.wait([]int{id}, time.Second) == nil {
 			return
 		}
@@ -171,16 +174,16 @@ func dialIMAP(t *testing.T, s *mailstack.Stack) *imapclient.Client {
 	return c
 }
 
-// appendProbe appends probe i to the INBOX and returns when the server
+// appendProbe appends probe i to mailbox and returns when the server
 // acknowledged it: the message's arrival.
-func appendProbe(t *testing.T, c *imapclient.Client, i int) time.Time {
+func appendProbe(t *testing.T, c *imapclient.Client, mailbox string, i int) time.Time {
 	t.Helper()
 	msg := fmt.Appendf(nil, "From: ITU Events <events@itu.int>\r\nTo: %s\r\n"+
 		"Subject: Invitation latency-probe-%05d\r\nDate: %s\r\nMessage-ID: <latency-probe-%05d.%d@itu.int>\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
 		"Consultation on digital inclusion, latency-probe-%05d.\r\n",
 		bureau, i, time.Now().Format(time.RFC1123Z), i, time.Now().UnixNano(), i)
-	cmd := c.Append("INBOX", int64(len(msg)), nil)
+	cmd := c.Append(mailbox, int64(len(msg)), nil)
 	if _, err := cmd.Write(msg); err != nil {
 		t.Fatalf("append probe %d: %v", i, err)
 	}
