@@ -135,6 +135,7 @@ func (d *deliverer) composer(ctx context.Context, spec deliverySpec, job queue.D
 		return env, func(w io.Writer, _ io.Reader) error { return writeNotice(w, *spec.Notice, d.now()) }, nil
 	case spec.Reminder != nil:
 		m := *spec.Reminder
+		env.From = d.reminderSender(m, job)
 		return env, func(w io.Writer, _ io.Reader) error { return invitations.WriteReminder(w, m, d.now()) },
 			reminderStillDue(ctx, d.store, job.MessageRef, m.Caucus)
 	case spec.Moderation != nil:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"caucusgate/gateway/bounce"
 	invitations "caucusgate/gateway/invitation"
 	"caucusgate/gateway/token"
 	"caucusgate/queue"
@@ -94,6 +95,10 @@ func (s *scheduler) remindInvitations(ctx context.Context) error {
 func (s *scheduler) remindAll(ctx context.Context, reminders []invitations.Reminder, now time.Time) error {
 	// A deadline holds all its day: those of the last two days may be open.
 	invs, err := s.store.RemindableInvitations(ctx, now.Add(-48*time.Hour))
+	if err != nil || len(invs) == 0 {
+		return err
+	}
+	gone, err := s.store.Unsubscribed(ctx)
 	if err != nil {
 		return err
 	}
@@ -101,23 +106,29 @@ func (s *scheduler) remindAll(ctx context.Context, reminders []invitations.Remin
 	var errs []error
 	for _, inv := range invs {
 		for _, due := range invitations.DueReminders(viewer.View(inv, now), reminders, now) {
-			errs = append(errs, s.remind(ctx, inv, due))
+			errs = append(errs, s.remind(ctx, inv, due, gone))
 		}
 	}
 	return errors.Join(errs...)
 }
 
 // remind records one reminder: a message in the thread of each copy the
-// caucus was sent (to the list address, or to the roster members), with
+// caucus was sent (to the list address, or to the roster members a
+// forward would reach now: gone are those who unsubscribed or were
+// disabled by their bounces, as queue.Store.Unsubscribed maps them), with
 // that copy's Reply-To, so that an answer reaches the inviter as any
 // answer to the copy does. A caucus no copy reached yet gets none now.
-func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invitations.Due) error {
+func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invitations.Due, gone map[string][]string) error {
 	copies, err := s.store.InvitationCopies(ctx, inv.ID, due.Caucus)
 	if err != nil || len(copies) == 0 {
 		return err
 	}
 	set := s.rules.Current()
-	c, _ := set.Caucus(due.Caucus)
+	c, known := set.Caucus(due.Caucus)
+	var reached []string
+	if known {
+		reached = planner{set: set, unsubscribed: gone}.recipients(c)
+	}
 	key := queue.ReminderKey{Invitation: inv.ID, Caucus: due.Caucus, Reminder: due.Reminder.Name}
 	r := queue.NewReminder{ReminderKey: key}
 	for _, cp := range copies {
@@ -125,13 +136,16 @@ func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invita
 		if err := json.Unmarshal(cp.Spec, &spec); err != nil || spec.Forward == nil {
 			continue
 		}
-		account := spec.Forward.Account
-		r.MessageID = invitations.ReminderMessageID(inv.ID, due.Caucus, due.Reminder.Name, account)
-		m := invitations.ReminderMail{Account: account, To: strings.Join(cp.Recipients, ", "), Caucus: c.ID, CaucusName: c.Name,
-			Subject: inv.Subject, Inviter: inv.Inviter, Deadline: inv.Deadline.At.In(s.zone()), Reminder: due.Reminder.Name,
-			ReplyTo:   copyReplyTo(s.tokens, account, cp, spec.Forward.ReplyTTL),
-			InReplyTo: firstNonEmpty(inv.MessageID, spec.Forward.MessageID), MessageID: r.MessageID}
-		r.Deliveries = append(r.Deliveries, queue.NewDelivery{EnvelopeFrom: cp.EnvelopeFrom, Recipients: cp.Recipients,
+		rcpts := cp.Recipients
+		if spec.Forward.ListAddress == "" {
+			rcpts = stillReached(rcpts, reached)
+		}
+		if len(rcpts) == 0 {
+			continue
+		}
+		r.MessageID = invitations.ReminderMessageID(inv.ID, due.Caucus, due.Reminder.Name, spec.Forward.Account)
+		m := s.reminderMail(inv, due, c, cp, *spec.Forward, rcpts, r.MessageID)
+		r.Deliveries = append(r.Deliveries, queue.NewDelivery{EnvelopeFrom: cp.EnvelopeFrom, Recipients: rcpts,
 			Spec: mustJSON(deliverySpec{Reminder: &m})})
 	}
 	if len(r.Deliveries) == 0 {
@@ -142,6 +156,42 @@ func (s *scheduler) remind(ctx context.Context, inv queue.Invitation, due invita
 		s.log.Info("invitation reminder queued", "invitation", inv.ID, "caucus", due.Caucus, "reminder", due.Reminder.Name, "deliveries", len(r.Deliveries))
 	}
 	return err
+}
+
+// reminderMail is the reminder that follows copy cp to rcpts: in its
+// thread, with its Reply-To, and with its kind of envelope (VERP for a
+// roster member's own copy, so that a bounce is charged to the member).
+func (s *scheduler) reminderMail(inv queue.Invitation, due invitations.Due, c rules.Caucus, cp queue.InvitationCopy,
+	fwd forwardSpec, rcpts []string, messageID string) invitations.ReminderMail {
+	return invitations.ReminderMail{Account: fwd.Account, To: strings.Join(rcpts, ", "), Caucus: due.Caucus, CaucusName: c.Name,
+		Subject: inv.Subject, Inviter: inv.Inviter, Deadline: inv.Deadline.At.In(s.zone()), Reminder: due.Reminder.Name,
+		ReplyTo:   copyReplyTo(s.tokens, fwd.Account, cp, fwd.ReplyTTL),
+		InReplyTo: firstNonEmpty(inv.MessageID, fwd.MessageID), MessageID: messageID,
+		VERP: !fwd.NoVERP && fwd.ListAddress == ""}
+}
+
+// stillReached keeps the recipients of a roster copy that a forward to
+// the caucus would reach now (reached, compared ignoring case): a member
+// who unsubscribed, was disabled by bounces or left the roster since the
+// copy gets no reminder of it.
+func stillReached(rcpts, reached []string) []string {
+	var out []string
+	for _, r := range rcpts {
+		if slices.ContainsFunc(reached, func(m string) bool { return strings.EqualFold(m, r) }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// reminderSender is a reminder's envelope sender: a VERP address naming
+// its delivery when its copy had one (bounces are charged to the member,
+// as a copy's are), else the one its delivery was recorded with.
+func (d *deliverer) reminderSender(m invitations.ReminderMail, job queue.Delivery) string {
+	if !m.VERP {
+		return job.EnvelopeFrom
+	}
+	return bounce.VERPSender(m.Account, d.tokens.Seal(token.Token{Kind: token.Bounce, ID: job.ID, Expires: d.now().Add(bounceTokenTTL)}))
 }
 
 // copyReplyTo is the Reply-To the copy was sent with: its token names the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 )
 
@@ -101,6 +102,32 @@ func (r *rawReader) next() error {
 }
 
 func (r *rawReader) Close() error { r.buf, r.eof = nil, true; return nil }
+
+// deliverWithoutRaw hands dlv a delivery whose message's bytes are gone
+// (retention purged them, or the record is missing). A delivery that is a
+// message of its own (an invitation's reminder, a notice) never reads
+// them and is made all the same; one that reads them (a forwarded copy)
+// fails for good, with missing as its error.
+func deliverWithoutRaw(ctx context.Context, dlv Deliverer, d Delivery, missing error) error {
+	raw := &missingRaw{err: missing}
+	err := dlv.Deliver(ctx, d, raw)
+	if err != nil && raw.read.Load() {
+		return Permanent(missing)
+	}
+	return err
+}
+
+// missingRaw stands for bytes that are gone: reading it fails. It may be
+// read by a composing goroutine that outlives Deliver (a DKIM signer's).
+type missingRaw struct {
+	err  error
+	read atomic.Bool
+}
+
+func (r *missingRaw) Read([]byte) (int, error) {
+	r.read.Store(true)
+	return 0, r.err
+}
 
 // PurgeRaw deletes the raw bytes of messages received more than olderThan
 // ago whose deliveries are all final and that nothing else still needs (a

@@ -51,10 +51,10 @@ func (s *Store) deliver(ctx context.Context, dlv Deliverer, d Delivery, inMemory
 		return dlv.Deliver(ctx, d, bytes.NewReader(inMemory))
 	}
 	raw, err := s.OpenRaw(ctx, d.MessageRef)
+	if errors.Is(err, ErrRawPurged) || errors.Is(err, ErrNotFound) {
+		return deliverWithoutRaw(ctx, dlv, d, err)
+	}
 	if err != nil {
-		if errors.Is(err, ErrRawPurged) || errors.Is(err, ErrNotFound) {
-			return Permanent(err)
-		}
 		return err
 	}
 	defer raw.Close()

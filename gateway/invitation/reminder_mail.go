@@ -26,6 +26,11 @@ type ReminderMail struct {
 	ReplyTo    string    `json:"reply_to"` // the copy's Reply-To: answers go to the inviter
 	InReplyTo  string    `json:"in_reply_to"`
 	MessageID  string    `json:"message_id"`
+	// VERP sends it with a VERP envelope sender naming its own delivery,
+	// as a roster member's copy is sent, so that its bounce is charged to
+	// the member. False for a list, and for a roster copy sent to several
+	// members at once (forwarding.verp: false).
+	VERP bool `json:"verp,omitempty"`
 }
 
 // ReminderMessageID is a reminder's fixed Message-ID: one per invitation,
