@@ -19,19 +19,22 @@ var overlapAuthRules = strings.Replace(overlapRules, "bureau:\n  members: [alice
 // TestOverlappingRosterFallbackAnswersForEach: a member of two caucuses
 // answers without the token (In-Reply-To the invitation, To the bureau);
 // as through the token, her answer is relayed for every caucus her copy
-// was sent for, unless its subject tags one.
+// was sent for, unless its subject tags one; without require_auth, held
+// for review for each.
 func TestOverlappingRosterFallbackAnswersForEach(t *testing.T) {
 	tests := []struct {
-		name, subject string
-		want          []string
+		name, rules, subject string
+		want                 []string
+		state                queue.PendingState // of every item: relayed, or held without require_auth
 	}{
-		{"untagged answer", "Re: Invitation to the forum", []string{"climate", "youth"}},
-		{"tagged answer", "Re: [caucus: youth] Invitation to the forum", []string{"youth"}},
+		{"untagged answer", overlapAuthRules, "Re: Invitation to the forum", []string{"climate", "youth"}, queue.PendingSent},
+		{"tagged answer", overlapAuthRules, "Re: [caucus: youth] Invitation to the forum", []string{"youth"}, queue.PendingSent},
+		{"untagged, without require_auth", overlapRules, "Re: Invitation to the forum", []string{"climate", "youth"}, queue.PendingHeld},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
-			p.setRules(t, overlapAuthRules)
+			p.setRules(t, tt.rules)
 			if err := p.world.Append("bureau@example.org", "INBOX", invitation(7, "events@itu.int", "Invitation to the forum")); err != nil {
 				t.Fatal(err)
 			}
@@ -49,9 +52,13 @@ func TestOverlappingRosterFallbackAnswersForEach(t *testing.T) {
 			}
 			var got []string
 			for _, it := range items {
-				if it.Kind == queue.KindReply && it.State != queue.PendingHeld {
-					got = append(got, it.Caucus)
+				if it.Kind != queue.KindReply {
+					continue
 				}
+				if it.State != tt.state {
+					t.Errorf("caucus %s's item is %s, want %s", it.Caucus, it.State, tt.state)
+				}
+				got = append(got, it.Caucus)
 			}
 			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {
