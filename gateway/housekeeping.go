@@ -30,6 +30,7 @@ func (g *Gateway) remindAndExpire(ctx context.Context) {
 	g.purge(ctx)
 	g.warnDisabled(ctx)
 	g.checkListCopies(ctx)
+	g.pruneSlotClaims(ctx)
 	now := g.cfg.Now()
 	expired, err := g.cfg.Store.ExpireHeld(ctx, now)
 	if err != nil && ctx.Err() == nil {
@@ -92,5 +93,18 @@ func (g *Gateway) purge(ctx context.Context) {
 	}
 	if n > 0 {
 		g.log.Info("raw messages purged", "count", n, "retention", g.cfg.Retention)
+	}
+}
+
+// pruneSlotClaims forgets the claims of past slots that nobody holds: one
+// row per slot and schedule would otherwise grow without end. A live claim
+// stays (queue.Store.PruneSlotClaims).
+func (g *Gateway) pruneSlotClaims(ctx context.Context) {
+	n, err := g.cfg.Store.PruneSlotClaims(ctx, g.cfg.Now())
+	if err != nil && ctx.Err() == nil {
+		g.log.Error("prune slot claims", "error", err)
+	}
+	if n > 0 {
+		g.log.Debug("slot claims pruned", "count", n)
 	}
 }

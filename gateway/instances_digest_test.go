@@ -21,6 +21,7 @@ import (
 	"caucusgate/gateway/smtprelay"
 	"caucusgate/queue"
 	"caucusgate/queue/queuetest"
+	"caucusgate/rules/schedule"
 )
 
 // The inviter of invitation(7, ...), to whom the caucus replies go.
@@ -97,17 +98,15 @@ func relayWithSlowClaimant(t *testing.T, p *pipeline, dsn string, clock func() t
 	return claimant, relay.acceptedTo(digestInviter)
 }
 
-// TestDeadClaimantsDigestIsTakenOver: the claimant dies in the middle of
-// its slow DATA (the relay never answers it), leaving its slot claim and
-// the open batch behind. The other instance leaves the batch alone while
-// the claim lasts, takes the slot over once it expired, and sends the
-// digest once.
-func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
+// TestStoppedClaimantsDigestIsSentAtOnce: the claimant is stopped
+// (SIGTERM) in the middle of its slow DATA, which the relay then refuses
+// for now. Stopping, it releases its slot claim, so the other instance
+// takes the slot over at once, with no clock moved past SlotClaimTTL, and
+// sends the digest once.
+func TestStoppedClaimantsDigestIsSentAtOnce(t *testing.T) {
 	dsn := queuetest.Postgres(t)
 	p, clock := queuedReplies(t, dsn, true)
 	relay := startHeldRelay(t)
-	dbClock := newTestClock(clock())
-	opts := queue.Options{DBNow: dbClock.Now}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hosts := []string{"gw-a.example.org", "gw-b.example.org"}
@@ -115,17 +114,12 @@ func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
 	for _, host := range hosts {
 		ictx, icancel := context.WithCancel(ctx)
 		cancels[host], waits[host] = icancel, &sync.WaitGroup{}
-		startDigestInstance(ictx, t, waits[host], p, dsn, relay.addr, host, clock, opts)
+		startDigestInstance(ictx, t, waits[host], p, dsn, relay.addr, host, clock, queue.Options{})
 	}
 	claimant := relay.awaitHeld(t)
 	cancels[claimant]()
-	relay.release <- &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "the claimant died before this reply"}
+	relay.release <- &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "the claimant stopped before this reply"}
 	waits[claimant].Wait()
-	time.Sleep(3 * time.Second) // three scheduler passes of the survivor while the dead claim lasts
-	if got := relay.acceptedTo(digestInviter); len(got) != 0 {
-		t.Fatalf("while the dead claimant's claim lasts, the relay accepted %d messages (clients: %v)", len(got), clientsOf(got))
-	}
-	dbClock.Add(queue.SlotClaimTTL + time.Minute)
 	relay.awaitAccepted(t, 1)
 	time.Sleep(2 * time.Second) // room for a duplicate to show, were there one
 	cancel()
@@ -137,9 +131,85 @@ func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
 		t.Fatalf("the relay accepted %d messages to the inviter, want one digest (clients: %v)", len(got), clientsOf(got))
 	}
 	if got[0].client == claimant {
-		t.Errorf("the digest came from the dead claimant %s", claimant)
+		t.Errorf("the digest came from the stopped claimant %s", claimant)
 	}
 	assertDigestOfReplies(t, got[0].Data, digestReplies)
+}
+
+// TestDeadClaimantsDigestIsTakenOver: a claimant killed (kill -9) in the
+// middle of its DATA never deregisters: it leaves its slot claim and the
+// open batch behind. A daemon in this process cannot be killed, so the
+// test leaves what a killed one leaves, written through the store as its
+// scheduler writes them. The surviving instance leaves the batch alone
+// while the claim lasts, takes the slot over once it expired, and sends
+// the digest once.
+func TestDeadClaimantsDigestIsTakenOver(t *testing.T) {
+	dsn := queuetest.Postgres(t)
+	p, clock := queuedReplies(t, dsn, true)
+	relay := startHeldRelay(t)
+	dbClock := newTestClock(clock())
+	opts := queue.Options{DBNow: dbClock.Now}
+	leaveDeadClaimantsBatch(t, dsn, clock(), opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	startDigestInstance(ctx, t, &wg, p, dsn, relay.addr, "gw-b.example.org", clock, opts)
+	time.Sleep(3 * time.Second) // three scheduler passes of the survivor while the dead claim lasts
+	if got := relay.acceptedTo(digestInviter); len(got) != 0 {
+		t.Fatalf("while the dead claimant's claim lasts, the relay accepted %d messages (clients: %v)", len(got), clientsOf(got))
+	}
+	dbClock.Add(queue.SlotClaimTTL + time.Minute)
+	relay.awaitHeld(t)
+	relay.release <- nil
+	relay.awaitAccepted(t, 1)
+	time.Sleep(2 * time.Second) // room for a duplicate to show, were there one
+	cancel()
+	wg.Wait()
+	got := relay.acceptedTo(digestInviter)
+	if len(got) != 1 {
+		t.Fatalf("the relay accepted %d messages to the inviter, want one digest (clients: %v)", len(got), clientsOf(got))
+	}
+	assertDigestOfReplies(t, got[0].Data, digestReplies)
+}
+
+// leaveDeadClaimantsBatch does what a claimant killed during its DATA did:
+// it claimed the replies' due slot and opened its batches, and neither
+// sent them nor released the claim.
+func leaveDeadClaimantsBatch(t *testing.T, dsn string, now time.Time, opts queue.Options) {
+	t.Helper()
+	ctx := context.Background()
+	opts.DSN = dsn
+	dead, err := queue.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	infos, err := dead.Schedules(ctx)
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("schedules: %+v, %v; want the replies' one", infos, err)
+	}
+	sched, err := schedule.Parse(infos[0].Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot, _ := sched.CatchUp(time.Time{}, now)
+	items, err := dead.DuePending(ctx, infos[0].Spec, slot)
+	if err != nil || len(items) != len(digestReplies) {
+		t.Fatalf("due replies: %d, %v; want %d", len(items), err, len(digestReplies))
+	}
+	if ok, err := dead.ClaimSlot(ctx, infos[0].Spec, slot, dead.InstanceID()); err != nil || !ok {
+		t.Fatalf("the claimant-to-be claims the slot: %v, %v", ok, err)
+	}
+	for _, group := range queue.GroupByDestination(items) {
+		ids := make([]int64, len(group))
+		for i, it := range group {
+			ids[i] = it.ID
+		}
+		key := queue.BatchKey{Schedule: infos[0].Spec, Slot: slot, Destination: group[0].Destination}
+		if _, err := dead.BeginBatch(ctx, key, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestDeferredDigestWaitsItsStoredBackoff: the relay answers the

@@ -277,6 +277,9 @@ func TestClaimSlotOneWinnerAcrossStores(t *testing.T) {
 		if ok, err := stores[0].ClaimSlot(ctx, replies, slot2, "instance-x"); err != nil || !ok {
 			t.Errorf("claim of the next slot = %v, %v; want true", ok, err)
 		}
+		if err := stores[0].releaseSlotClaims(ctx, fmt.Sprintf("instance-%d", winner)); err != nil {
+			t.Fatal(err) // only claims nobody holds are pruned (TestPruneKeepsLiveSlotClaims)
+		}
 		if n, err := stores[1].PruneSlotClaims(ctx, slot2); err != nil || n != 1 {
 			t.Errorf("PruneSlotClaims = %d, %v; want the first slot's claim", n, err)
 		}

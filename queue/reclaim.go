@@ -29,7 +29,9 @@ const (
 // running is an orphan. On PostgreSQL, where several instances share the
 // store, it registers this instance with a heartbeat and reclaims the jobs
 // of instances whose heartbeat stopped, at once and then periodically.
-// CLI commands never call it. release undoes the claim.
+// CLI commands never call it. release undoes the claim, and on PostgreSQL
+// releases this instance's slot claims: call it once nothing sends under
+// them any more.
 func (s *Store) ClaimDaemon(ctx context.Context) (release func(), err error) {
 	if s.dialect == dialectSQLite {
 		return s.claimSQLite(ctx)
@@ -72,10 +74,22 @@ func (s *Store) claimPostgres(ctx context.Context) (func(), error) {
 	return func() {
 		cancel()
 		wg.Wait()
-		if _, err := s.db.ExecContext(context.WithoutCancel(ctx), s.q("DELETE FROM instances WHERE id = ?"), s.instanceID); err != nil {
-			s.log.Warn("unregister instance", "error", err)
-		}
+		s.deregister(context.WithoutCancel(ctx))
 	}, nil
+}
+
+// deregister forgets this instance as it stops (a daemon's SIGTERM, the end
+// of run -once). Its slot claims go with it: the caller has stopped
+// sending under them, and another instance (or the next run -once) must
+// take its slots over at once, not after SlotClaimTTL. A kill -9 skips
+// this; reclaimDead then releases them once the heartbeat is stale.
+func (s *Store) deregister(ctx context.Context) {
+	if err := s.releaseSlotClaims(ctx, s.instanceID); err != nil {
+		s.log.Warn("release this instance's slot claims", "error", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q("DELETE FROM instances WHERE id = ?"), s.instanceID); err != nil {
+		s.log.Warn("unregister instance", "error", err)
+	}
 }
 
 // register records this instance with a heartbeat of the database's clock.

@@ -23,7 +23,8 @@ const SlotClaimTTL = 15 * time.Minute
 // that expired (its holder died), or was recorded ahead of now by more
 // than its TTL (a clock that jumped back), is taken over. A dead
 // PostgreSQL instance's claims are released at once when it is reclaimed,
-// and a SQLite daemon's at the next start.
+// a stopped one's as it deregisters, and a SQLite daemon's at the next
+// start.
 func (s *Store) ClaimSlot(ctx context.Context, schedule string, slot time.Time, holder string) (bool, error) {
 	now, ttl := s.dbNow(), strconv.FormatInt(SlotClaimTTL.Microseconds(), 10)
 	var got string
@@ -143,11 +144,16 @@ func (s *Store) scheduleItemsTx(ctx context.Context, tx *sql.Tx, m map[string]*S
 	return rows.Err()
 }
 
-// PruneSlotClaims forgets the claims of slots before before (one row per
-// slot per schedule would otherwise grow without end) and returns how
-// many. Prune only slots no instance can still be running.
+// PruneSlotClaims forgets the claims of slots before before that nobody
+// holds any more (expired, released, or recorded ahead by a clock that
+// jumped back) and returns how many: to ClaimSlot such a claim and none
+// are the same, and one row per slot per schedule would otherwise grow
+// without end. A live claim stays whatever its slot's age: its holder may
+// still be sending that slot's batch, and without the row another
+// instance would claim the slot and send it too.
 func (s *Store) PruneSlotClaims(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q("DELETE FROM slot_claims WHERE slot < ?"), s.micros(before))
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM slot_claims WHERE slot < ?
+		AND (expires_at <= `+s.dbNow()+` OR expires_at > `+s.ahead(SlotClaimTTL)+`)`), s.micros(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune slot claims: %w", err)
 	}

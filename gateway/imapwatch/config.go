@@ -26,7 +26,7 @@ const (
 	DefaultAckRetry       = time.Minute
 	DefaultAckAlertAfter  = 2 * time.Hour
 	DefaultStallTimeout   = time.Minute
-	DefaultIdleNoop       = 5 * time.Minute
+	DefaultIdleCheck      = 50 * time.Second // with StallTimeout: a freeze in IDLE noticed within FreezeNoticedWithin
 	DefaultRestoreWindow  = 24 * time.Hour
 	DefaultSuspectAge     = 48 * time.Hour
 )
@@ -55,10 +55,13 @@ type Config struct {
 	// polls: the config layer turns it on by default.
 	IDLE         bool
 	PollInterval time.Duration // default 60s, used when not idling
-	IdleRestart  time.Duration // default 25m: IDLE is re-issued this often
-	// IdleNoop is how often IDLE is ended for a NOOP, so that a server that
-	// froze during IDLE is noticed (by StallTimeout); default 5m.
-	IdleNoop time.Duration
+	IdleRestart  time.Duration // default 25m: IDLE is re-issued at least this often (RFC 2177); IdleCheck ends it sooner
+	// IdleCheck is how often IDLE is ended (DONE) and the mailbox checked
+	// before IDLE starts again. Nothing is awaited during IDLE, so a server
+	// that froze there is noticed only when DONE's answer does not come
+	// (StallTimeout); default 50s, so that at default settings a freeze is
+	// noticed within FreezeNoticedWithin (see freezeNoticedAfter).
+	IdleCheck time.Duration
 	// StallTimeout is how long a command may wait with no byte received
 	// before the connection is closed and made again; default 60s. Bytes
 	// that keep coming (a slow big fetch) are progress: never cut.
@@ -123,7 +126,7 @@ func (c *Config) withDefaults() {
 	setDefault(&c.Mailbox, DefaultMailbox)
 	setDefault(&c.PollInterval, DefaultPollInterval)
 	setDefault(&c.IdleRestart, DefaultIdleRestart)
-	setDefault(&c.IdleNoop, DefaultIdleNoop)
+	setDefault(&c.IdleCheck, DefaultIdleCheck)
 	setDefault(&c.StallTimeout, DefaultStallTimeout)
 	setDefault(&c.RestoreWindow, DefaultRestoreWindow)
 	setDefault(&c.SuspectAge, DefaultSuspectAge)
@@ -149,6 +152,22 @@ func (c *Config) withDefaults() {
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
+}
+
+// FreezeNoticedWithin is the promise for a server that freezes (stops
+// answering, the connection still open) at default settings: it is noticed,
+// the connection closed and made again, within 2 minutes, wherever the
+// freeze falls: during IDLE or during a command.
+const FreezeNoticedWithin = 2 * time.Minute
+
+// freezeNoticedAfter is the longest a freeze during IDLE can go unnoticed:
+// it may start just after IDLE began, whose DONE is sent idleCheck later;
+// the watchdog then cuts the connection once its answer has been silent for
+// stall, seen at its next tick. A freeze during a command is noticed
+// sooner, after stall and a tick. Polling (IDLE off) waits PollInterval
+// instead of idleCheck before its NOOP.
+func freezeNoticedAfter(idleCheck, stall time.Duration) time.Duration {
+	return idleCheck + stall + watchdogTick(stall)
 }
 
 func setDefault[T comparable](v *T, def T) {

@@ -169,13 +169,13 @@ func bumpUIDValidity(t *testing.T, maildir string) {
 }
 
 // Issue 11 item 8 against Dovecot: its imap process frozen (SIGSTOP) during
-// IDLE is noticed at the next NOOP plus the stall timeout, and mail that
-// arrived meanwhile is taken on a fresh connection.
+// IDLE is noticed when DONE goes unanswered for the stall timeout, and mail
+// that arrived meanwhile is taken on a fresh connection.
 func TestDovecotFrozenServerNoticed(t *testing.T) {
 	st := mailstack.Start(t, mailstack.Options{})
 	sink, obs := newMemSink(), newRecObserver()
 	cfg := dovecotConfig(t, st, sink, obs)
-	cfg.IdleNoop, cfg.StallTimeout = time.Second, 2*time.Second
+	cfg.IdleCheck, cfg.StallTimeout = time.Second, 2*time.Second
 	runInBackground(t, newSupervisor(t, cfg))
 	obs.waitState(t, StateIdle)
 	thaw := st.FreezeIMAP(t)

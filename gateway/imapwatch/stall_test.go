@@ -99,15 +99,15 @@ func (p *stallProxy) pipe(dst, src net.Conn, fromServer bool) {
 	}
 }
 
-// A server that freezes during IDLE is noticed at the next NOOP plus the
-// stall timeout, reported as ErrStalled, and mail that arrived meanwhile is
-// taken once it answers again.
+// A server that freezes during IDLE is noticed when IDLE ends (IdleCheck)
+// and DONE's answer does not come within the stall timeout: reported as
+// ErrStalled, and mail that arrived meanwhile is taken once it answers again.
 func TestFrozenServerNoticedAndMailResumes(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	proxy := startStallProxy(t, ts.addr)
 	sink, obs := newMemSink(), newRecObserver()
 	cfg := testConfig(t, proxy.addr(), sink, obs)
-	cfg.IdleNoop, cfg.StallTimeout = 50*time.Millisecond, 200*time.Millisecond
+	cfg.IdleCheck, cfg.StallTimeout = 50*time.Millisecond, 200*time.Millisecond
 	runInBackground(t, newSupervisor(t, cfg))
 	obs.waitState(t, StateIdle)
 	proxy.freeze()

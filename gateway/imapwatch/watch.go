@@ -23,11 +23,14 @@ func (ss *session) watch(ctx context.Context) error {
 	}
 }
 
-// idleOnce runs one IDLE until new mail, the restart interval (servers may
-// drop an IDLE after 30 minutes, RFC 2177), the NOOP interval, a lost
+// idleOnce runs one IDLE until new mail, the check interval, a lost
 // connection or the end of ctx. IDLE is ended with Close, then Wait, before
-// any other command. Nothing is awaited during IDLE, so a frozen server
-// goes unnoticed there: the NOOP every IdleNoop is what the watchdog times.
+// any other command. Nothing is awaited during IDLE, so a server frozen
+// there goes unnoticed until IDLE ends: ending it every IdleCheck (well
+// under RFC 2177's 29 minutes, and under IdleRestart) is what bounds that.
+// DONE is written through the watchdog, which then awaits its answer: a
+// frozen server is cut StallTimeout later, one that answers never is. The
+// drain that follows asks for new mail, so no NOOP is needed.
 func (ss *session) idleOnce(ctx context.Context) error {
 	cmd, err := ss.cn.c.Idle()
 	if err != nil {
@@ -35,13 +38,11 @@ func (ss *session) idleOnce(ctx context.Context) error {
 	}
 	ss.cn.quiet()
 	ss.s.cfg.Observer.State(StateIdle)
-	t := time.NewTimer(min(ss.s.cfg.IdleRestart, ss.s.cfg.IdleNoop))
+	t := time.NewTimer(min(ss.s.cfg.IdleRestart, ss.s.cfg.IdleCheck))
 	defer t.Stop()
-	noop := false
 	select {
 	case <-ss.cn.events:
 	case <-t.C:
-		noop = true
 	case <-ctx.Done():
 	case <-ss.cn.c.Closed():
 	}
@@ -50,11 +51,6 @@ func (ss *session) idleOnce(ctx context.Context) error {
 	}
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("end IDLE: %w", firstErr(ctx.Err(), err))
-	}
-	if noop && ctx.Err() == nil {
-		if err := ss.cn.c.Noop().Wait(); err != nil {
-			return fmt.Errorf("NOOP after IDLE: %w", firstErr(ctx.Err(), err))
-		}
 	}
 	return ctx.Err()
 }

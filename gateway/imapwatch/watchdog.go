@@ -66,7 +66,7 @@ func (w *watchConn) silence() time.Duration {
 // watch closes the connection once it has been silent for timeout while a
 // command was outstanding, which fails that command and every later one.
 func (w *watchConn) watch(timeout time.Duration, log *slog.Logger) {
-	t := time.NewTicker(max(timeout/8, time.Millisecond))
+	t := time.NewTicker(watchdogTick(timeout))
 	defer t.Stop()
 	for {
 		select {
@@ -82,6 +82,10 @@ func (w *watchConn) watch(timeout time.Duration, log *slog.Logger) {
 		}
 	}
 }
+
+// watchdogTick is how often the watchdog looks: a stall is noticed at most
+// this long after it reaches the timeout.
+func watchdogTick(timeout time.Duration) time.Duration { return max(timeout/8, time.Millisecond) }
 
 func (w *watchConn) end() { w.stopOnce.Do(func() { close(w.stop) }) }
 
