@@ -43,13 +43,14 @@ func (s *Set) senderAuthenticated(m *Message, v trust.Verdict) (bool, string) {
 }
 
 // authorize says whether m's sender may route by tag: a bureau member,
-// authenticated as SenderAuthenticated says.
-func (s *Set) authorize(m *Message, v trust.Verdict) (bool, string) {
+// authenticated as SenderAuthenticated says. The verdict is asked for only
+// of a member: reading Authentication-Results is the costly part.
+func (s *Set) authorize(m *Message, verdict func() trust.Verdict) (bool, string) {
 	from := strings.ToLower(m.From)
 	if from == "" || !s.members[from] {
 		return false, "the sender " + quoteOr(from, "(none)") + " is not a bureau member"
 	}
-	ok, why := s.senderAuthenticated(m, v)
+	ok, why := s.senderAuthenticated(m, verdict())
 	switch {
 	case !ok:
 		return false, "the bureau member " + from + " is not authenticated: " + why

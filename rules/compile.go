@@ -54,6 +54,7 @@ func (c *compiler) compile(root *fileRoot) *Set {
 		c.compileRule(i, &root.Rules[i], names)
 	}
 	c.checkShadowed(root.Rules)
+	c.set.index = indexRules(c.set.rules)
 	c.set.members = map[string]bool{}
 	for _, m := range c.set.bureau.Members {
 		c.set.members[m] = true
@@ -141,6 +142,10 @@ func (c *compiler) compileRule(i int, fr *fileRule, names map[string]int) {
 			continue
 		}
 		r.forward = append(r.forward, id)
+	}
+	if len(r.forward) > 0 {
+		r.forwardDid = "forward to " + strings.Join(r.forward, ", ")
+		r.forwardReason = fmt.Sprintf("rule %q forwards to %s", r.name, strings.Join(r.forward, ", "))
 	}
 	c.compileActions(path, fr, r)
 	c.checkFromAlone(i, fr)

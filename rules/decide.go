@@ -66,11 +66,29 @@ type evaluation struct {
 }
 
 // run evaluates the rules from index from on, until one ends evaluation.
+// It visits only the candidates of the set's index: every other rule's
+// prefilter misses.
 func (ev *evaluation) run(from int) {
 	tr := &ev.d.Trace.Rules
 	tr.rules = ev.set.rules[from:]
-	for i, r := range tr.rules {
-		if r.pre != nil && !ev.set.noPrefilter && r.pre.misses(ev.in) {
+	if len(tr.rules) == 0 {
+		return
+	}
+	usePre := !ev.set.noPrefilter
+	var cand bitmap
+	if usePre && ev.set.index != nil {
+		cand = ev.set.index.candidates(ev.in)
+	}
+	for i := 0; i < len(tr.rules); i++ {
+		if cand != nil {
+			next := cand.next(from + i)
+			if next < 0 {
+				break
+			}
+			i = next - from
+		}
+		r := tr.rules[i]
+		if r.pre != nil && usePre && r.pre.misses(ev.in) {
 			tr.missed(i)
 			continue
 		}
@@ -87,17 +105,19 @@ func (ev *evaluation) run(from int) {
 			return
 		}
 	}
+	tr.missed(len(tr.rules) - 1)
 }
 
 // apply carries out a matching rule's actions, in this order: forward,
 // then hold, reject or discard, then stop; and describes what it did.
 func (ev *evaluation) apply(r *rule, index int) string {
 	ev.d.Rules = append(ev.d.Rules, r.name)
-	var did []string
+	var buf [2]string
+	did := buf[:0]
 	if len(r.forward) > 0 {
 		ev.add(r.forward...)
-		did = append(did, "forward to "+strings.Join(r.forward, ", "))
-		ev.reasons = append(ev.reasons, fmt.Sprintf("rule %q forwards to %s", r.name, strings.Join(r.forward, ", ")))
+		did = append(did, r.forwardDid)
+		ev.reasons = append(ev.reasons, r.forwardReason)
 		ev.setOverrides(r)
 	}
 	switch {
@@ -114,8 +134,11 @@ func (ev *evaluation) apply(r *rule, index int) string {
 		ev.terminal = true
 		did = append(did, "stop")
 	}
-	if len(did) == 0 {
+	switch len(did) {
+	case 0:
 		return "nothing"
+	case 1:
+		return did[0]
 	}
 	return strings.Join(did, "; ")
 }
@@ -163,7 +186,7 @@ func (ev *evaluation) discard(r *rule) {
 
 func (ev *evaluation) isAuthorized() bool {
 	if ev.authorized == nil {
-		ok, _ := ev.set.authorize(ev.msg, ev.in.verdict())
+		ok, _ := ev.set.authorize(ev.msg, ev.in.verdict)
 		ev.authorized = &ok
 	}
 	return *ev.authorized

@@ -179,10 +179,20 @@ func (s *pairSet) hasAll(pairs []uint16) bool {
 }
 
 // pairs returns the byte pairs of a field's lower-cased values, made once
-// a message; nil when the text holds runes only regexp folds right.
+// a message; nil when the text holds runes only regexp folds right. Plain
+// ASCII text, lower-cased byte by byte, gives its pairs without being
+// lower-cased first.
 func (x *input) pairs(slot int, values []string) *pairSet {
 	f := x.field(slot)
 	if f.hasPairs {
+		return f.pairs
+	}
+	f.hasPairs = true
+	if allPlainASCII(values) {
+		f.pairs = new(pairSet)
+		for _, v := range values {
+			f.pairs.addFolded(v)
+		}
 		return f.pairs
 	}
 	l := x.lowered(slot, values)
@@ -192,6 +202,44 @@ func (x *input) pairs(slot int, values []string) *pairSet {
 			f.pairs.add(v)
 		}
 	}
-	f.hasPairs = true
 	return f.pairs
+}
+
+// addFolded adds the pairs of ASCII text as lower-cased.
+func (s *pairSet) addFolded(text string) {
+	if len(text) < 2 {
+		return
+	}
+	prev := uint(foldedBytes[text[0]]) << 7
+	for i := 1; i < len(text); i++ {
+		c := uint(foldedBytes[text[i]])
+		k := prev | c
+		s[(k>>6)&255] |= 1 << (k & 63)
+		prev = c << 7
+	}
+}
+
+// foldedBytes are the bytes lower-cased as ASCII and cut to 7 bits, as
+// pairIndex cuts them.
+var foldedBytes = func() (t [256]byte) {
+	for i := range t {
+		t[i] = lowerASCIIByte(byte(i)) & 0x7f
+	}
+	return t
+}()
+
+func lowerASCIIByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func allPlainASCII(values []string) bool {
+	for _, v := range values {
+		if !isPlainASCII(v) {
+			return false
+		}
+	}
+	return true
 }

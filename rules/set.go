@@ -30,6 +30,8 @@ type Set struct {
 	// decision caches each field's lower-cased text and byte pairs in a
 	// slice, not a map hashed once a rule.
 	fieldSlots map[string]int
+	// index finds the rules whose prefilter may not miss on a message.
+	index *ruleIndex
 	// noPrefilter evaluates every rule in full: tests compare.
 	noPrefilter bool
 }
@@ -52,6 +54,10 @@ type rule struct {
 	pre       prefilter
 	missSteps []Step
 	missJSON  []byte // the trace entry of that miss, encoded
+
+	// forwardDid and forwardReason describe the forward in the trace and
+	// the reason, written once when the rules compile.
+	forwardDid, forwardReason string
 }
 
 // Load reads and compiles the rules file at path. The error is for a file

@@ -18,7 +18,7 @@ func (ev *evaluation) tags() bool {
 	}
 	tt := ev.set.resolveTags(found)
 	ev.d.Trace.Tag = tt
-	ok, why := ev.set.authorize(ev.msg, ev.in.verdict())
+	ok, why := ev.set.authorize(ev.msg, ev.in.verdict)
 	ev.authorized = &ok
 	tt.Authorized = ok
 	if !ok {

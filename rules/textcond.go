@@ -25,10 +25,24 @@ type input struct {
 
 // fieldCache is what a decision computes once of a text field.
 type fieldCache struct {
-	lowered  loweredField
-	pairs    *pairSet // nil when the text holds fold specials
-	hasLower bool
-	hasPairs bool
+	lowered    loweredField
+	pairs      *pairSet // nil when the text holds fold specials
+	hasLower   bool
+	hasPairs   bool
+	special    bool // a value holds a fold special
+	hasSpecial bool
+}
+
+// foldSpecial says whether one of a field's values holds a fold special.
+func (x *input) foldSpecial(slot int, values []string) bool {
+	f := x.field(slot)
+	if !f.hasSpecial {
+		f.hasSpecial = true
+		for _, v := range values {
+			f.special = f.special || hasFoldSpecial(v)
+		}
+	}
+	return f.special
 }
 
 func (x *input) field(slot int) *fieldCache {
@@ -117,18 +131,26 @@ type textCond struct {
 	field func(*input) []string
 	re    *regexp.Regexp
 	lits  []string // non-nil: the expression is these literals
-	fold  bool     // lits are lower case, to find in lower-cased text
+	// litWhys are the steps' whys when lits[i] matched.
+	litWhys []string
+	fold    bool // lits are lower case, to find in lower-cased text
 	// need is a literal every match contains (lower case when needFold):
 	// text without it is skipped without running the regexp.
 	need     string
 	needFold bool
+	// needLeads: every match starts with need, so that none starts
+	// before need's first place, and the regexp starts there.
+	needLeads bool
 }
 
 func (c textCond) eval(x *input) Step {
 	values := c.field(x)
 	for i := range values {
-		if found, ok := c.find(x, values, i); ok {
-			return Step{What: c.what, Matched: true, Why: "matched " + strconv.Quote(clip(found))}
+		if found, lit, ok := c.find(x, values, i); ok {
+			if lit >= 0 {
+				return Step{What: c.what, Matched: true, Why: c.litWhys[lit]}
+			}
+			return Step{What: c.what, Matched: true, Why: matchedWhy(found)}
 		}
 	}
 	if len(values) == 0 {
@@ -145,43 +167,51 @@ func (c textCond) staticMisses() []Step {
 	return []Step{{What: c.what, Why: whyAbsent}, {What: c.what, Why: whyNoMatch}}
 }
 
-// find looks in values[i] and returns what matched.
-func (c textCond) find(x *input, values []string, i int) (string, bool) {
+func matchedWhy(found string) string { return "matched " + strconv.Quote(clip(found)) }
+
+// find looks in values[i] and returns what matched: lits[lit] when lit is
+// not -1. Case-insensitive literals are looked for in the text as it is,
+// ignoring ASCII case, unless the field holds a fold special, which only
+// the regexp reads right.
+func (c textCond) find(x *input, values []string, i int) (found string, lit int, ok bool) {
 	v := values[i]
 	if c.lits == nil && c.need == "" {
 		return c.findRegexp(v)
 	}
-	hay := v
+	search := strings.Index
 	if c.fold || c.needFold {
-		l := x.lowered(c.slot, values)
-		if l.special {
+		if x.foldSpecial(c.slot, values) {
 			return c.findRegexp(v)
 		}
-		hay = l.values[i]
+		search = indexFoldASCII
 	} else if hasFoldSpecial(v) {
 		return c.findRegexp(v)
 	}
 	if c.lits == nil {
 		// need is only a prefilter: the regexp decides.
-		if !strings.Contains(hay, c.need) {
-			return "", false
+		at := search(v, c.need)
+		if at < 0 {
+			return "", -1, false
+		}
+		if c.needLeads {
+			return c.findRegexp(v[at:])
 		}
 		return c.findRegexp(v)
 	}
-	for _, lit := range c.lits {
-		if strings.Contains(hay, lit) {
-			return lit, true
+	for j, l := range c.lits {
+		if search(v, l) >= 0 {
+			return l, j, true
 		}
 	}
-	return "", false
+	return "", -1, false
 }
 
-func (c textCond) findRegexp(v string) (string, bool) {
+func (c textCond) findRegexp(v string) (string, int, bool) {
 	loc := c.re.FindStringIndex(v)
 	if loc == nil {
-		return "", false
+		return "", -1, false
 	}
-	return v[loc[0]:loc[1]], true
+	return v[loc[0]:loc[1]], -1, true
 }
 
 // foldSpecials are the non-ASCII runes that case-fold to ASCII letters
@@ -228,26 +258,27 @@ func literalsOf(expr string) (lits []string, fold, ok bool) {
 }
 
 // requiredLiteral returns the longest ASCII literal that an expression
-// concatenates at its top level, which every match must contain.
-func requiredLiteral(expr string) (lit string, fold bool) {
+// concatenates at its top level, which every match must contain, and
+// whether it is the first thing the expression matches (leads).
+func requiredLiteral(expr string) (lit string, fold, leads bool) {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	re = re.Simplify()
 	if re.Op != syntax.OpConcat {
-		return "", false
+		return "", false, false
 	}
-	for _, s := range re.Sub {
+	for i, s := range re.Sub {
 		l := string(s.Rune)
 		if s.Op == syntax.OpLiteral && isPlainASCII(l) && len(l) > len(lit) {
-			lit, fold = l, s.Flags&syntax.FoldCase != 0
+			lit, fold, leads = l, s.Flags&syntax.FoldCase != 0, i == 0
 		}
 	}
 	if fold {
 		lit = strings.ToLower(lit)
 	}
-	return lit, fold
+	return lit, fold, leads
 }
 
 // clip shortens s for a trace line, without converting all of it.

@@ -110,8 +110,11 @@ func newTextCond(key, expr string, field func(*input) []string) (textCond, error
 	tc := textCond{what: fmt.Sprintf("%s =~ %q", key, expr), field: field, re: re}
 	if lits, fold, ok := literalsOf(expr); ok {
 		tc.lits, tc.fold = lits, fold
+		for _, l := range lits {
+			tc.litWhys = append(tc.litWhys, matchedWhy(l))
+		}
 	} else {
-		tc.need, tc.needFold = requiredLiteral(expr)
+		tc.need, tc.needFold, tc.needLeads = requiredLiteral(expr)
 	}
 	return tc, nil
 }
