@@ -69,11 +69,25 @@ var outOfOfficePrefixes = []string{
 }
 
 func outOfOfficeSubject(subject string) (string, bool) {
-	s := strings.ToLower(strings.TrimSpace(subject))
+	// Lower case maps rune by rune, each to one byte at least: the first
+	// runes of a subject, as many as the longest prefix has bytes, are
+	// all a prefix can be compared with.
+	s := strings.ToLower(leadingRunes(strings.TrimSpace(subject), 32))
 	for _, p := range outOfOfficePrefixes {
 		if strings.HasPrefix(s, p) {
 			return p, true
 		}
 	}
 	return "", false
+}
+
+// leadingRunes is s cut after its first n runes.
+func leadingRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"caucusgate/internal/typo"
 	"caucusgate/internal/yamlfile"
@@ -32,7 +33,8 @@ func (c *compiler) fieldSlot(key string) int {
 }
 
 func newCompiler(file string, pos *yamlfile.Positions) *compiler {
-	return &compiler{file: file, pos: pos, set: &Set{file: file, byID: map[string]int{}, fileIndex: map[string]int{}}}
+	return &compiler{file: file, pos: pos, set: &Set{file: file, byID: map[string]int{}, fileIndex: map[string]int{},
+		pairSets: &sync.Pool{New: func() any { return new(pairSet) }}}}
 }
 
 func (c *compiler) errorf(path, format string, args ...any) {

@@ -24,6 +24,7 @@ func (s *Set) Decide(m *Message, env Env) Decision {
 		return d.withLists()
 	}
 	ev := s.newEvaluation(m, &d)
+	defer ev.in.release()
 	if ev.tags() {
 		ev.run(0)
 	}
@@ -38,6 +39,7 @@ func (s *Set) Decide(m *Message, env Env) Decision {
 func (s *Set) Resume(m *Message, env Env, held HoldInfo) Decision {
 	var d Decision
 	ev := s.newEvaluation(m, &d)
+	defer ev.in.release()
 	ev.resumed = true
 	ev.add(held.Caucuses...)
 	ev.reasons = append(ev.reasons, fmt.Sprintf("approved by a moderator (held: %s)", held.Reason))
@@ -111,13 +113,13 @@ func (ev *evaluation) run(from int) {
 // apply carries out a matching rule's actions, in this order: forward,
 // then hold, reject or discard, then stop; and describes what it did.
 func (ev *evaluation) apply(r *rule, index int) string {
-	ev.d.Rules = append(ev.d.Rules, r.name)
+	ev.d.Rules = append(withRoom(ev.d.Rules), r.name)
 	var buf [2]string
 	did := buf[:0]
 	if len(r.forward) > 0 {
 		ev.add(r.forward...)
 		did = append(did, r.forwardDid)
-		ev.reasons = append(ev.reasons, r.forwardReason)
+		ev.reasons = append(withRoom(ev.reasons), r.forwardReason)
 		ev.setOverrides(r)
 	}
 	switch {
@@ -205,7 +207,7 @@ func (ev *evaluation) setOverrides(r *rule) {
 func (ev *evaluation) add(ids ...string) {
 	for _, id := range ids {
 		if i, found := slices.BinarySearch(ev.chosen, id); !found {
-			ev.chosen = slices.Insert(ev.chosen, i, id)
+			ev.chosen = slices.Insert(withRoom(ev.chosen), i, id)
 		}
 	}
 }
@@ -279,4 +281,13 @@ func (d Decision) withLists() Decision {
 // oneLine keeps a header value on one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// withRoom gives an empty list room for the few entries a decision adds,
+// so that it grows once rather than at every append.
+func withRoom[T any](list []T) []T {
+	if cap(list) == 0 {
+		return make([]T, 0, 8)
+	}
+	return list
 }

@@ -189,7 +189,8 @@ func (x *input) pairs(slot int, values []string) *pairSet {
 	}
 	f.hasPairs = true
 	if allPlainASCII(values) {
-		f.pairs = new(pairSet)
+		f.special, f.hasSpecial = false, true // no fold special is ASCII
+		f.pairs = x.newPairSet()
 		for _, v := range values {
 			f.pairs.addFolded(v)
 		}
@@ -197,7 +198,7 @@ func (x *input) pairs(slot int, values []string) *pairSet {
 	}
 	l := x.lowered(slot, values)
 	if !l.special {
-		f.pairs = new(pairSet)
+		f.pairs = x.newPairSet()
 		for _, v := range l.values {
 			f.pairs.add(v)
 		}
@@ -242,4 +243,27 @@ func allPlainASCII(values []string) bool {
 		}
 	}
 	return true
+}
+
+// newPairSet takes an empty pair set from the set's pool.
+func (x *input) newPairSet() *pairSet {
+	if x.set == nil || x.set.pairSets == nil {
+		return new(pairSet)
+	}
+	return x.set.pairSets.Get().(*pairSet)
+}
+
+// release gives the decision's pair sets back to the set's pool, emptied:
+// nothing of a decision refers to them.
+func (x *input) release() {
+	if x.set == nil || x.set.pairSets == nil {
+		return
+	}
+	for i := range x.fields {
+		if p := x.fields[i].pairs; p != nil {
+			*p = pairSet{}
+			x.set.pairSets.Put(p)
+			x.fields[i].pairs = nil
+		}
+	}
 }

@@ -67,7 +67,7 @@ func (r RuleTraces) each(f func(t RuleTrace, missed *rule)) {
 // record notes a rule evaluated in full. Rules run in order: one evaluated
 // in full after missed ones makes them part of the run.
 func (r *RuleTraces) record(at int, t RuleTrace) {
-	r.full = append(r.full, ruleEval{at: at, trace: t})
+	r.full = append(withRoom(r.full), ruleEval{at: at, trace: t})
 	r.n = at + 1
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"os"
+	"sync"
 	"text/template"
 
 	"caucusgate/internal/yamlfile"
@@ -32,6 +33,9 @@ type Set struct {
 	fieldSlots map[string]int
 	// index finds the rules whose prefilter may not miss on a message.
 	index *ruleIndex
+	// pairSets are the byte pair sets of decisions done, for the next
+	// ones: 2 kB each, a few a decision. Nil: each decision makes its own.
+	pairSets *sync.Pool
 	// noPrefilter evaluates every rule in full: tests compare.
 	noPrefilter bool
 }

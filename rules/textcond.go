@@ -70,7 +70,7 @@ func (x *input) pop(base int) []Step {
 func (x *input) keep(steps []Step) []Step {
 	n := len(steps)
 	if cap(x.arena)-len(x.arena) < n {
-		x.arena = make([]Step, 0, max(n, 32))
+		x.arena = make([]Step, 0, max(n, 16))
 	}
 	s := append(x.arena[len(x.arena):len(x.arena):len(x.arena)+n], steps...)
 	x.arena = x.arena[:len(x.arena)+n]
