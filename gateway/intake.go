@@ -119,6 +119,9 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	outcomes := make([]queue.Outcome, len(batch))
 	for i, c := range batch {
 		msgs[i], decisions[i], outcomes[i] = c.inc, c.d, c.out
+		if b.Messages[i].Spooled {
+			msgs[i].Raw = nil // unmapped when Accept returns: its senders read the store
+		}
 	}
 	in.handOff(msgs, outcomes)
 	for i, o := range outcomes {

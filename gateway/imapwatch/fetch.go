@@ -84,6 +84,7 @@ func (ss *session) process(ctx context.Context, metas []meta) error {
 	if err != nil {
 		return err
 	}
+	defer ss.release(batch)
 	if len(batch.Messages) == 0 {
 		return nil
 	}
@@ -107,13 +108,28 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 		}
 	}
 	bodies := make(map[uint32][]byte, len(metas))
-	if err := ss.fetchBodies(whole, wholeMessage, bodies); err != nil {
+	sp := &spool{}
+	err := ss.fetchBodies(whole, wholeMessage, bodies, sp)
+	if err == nil {
+		err = ss.fetchBodies(header, headerOnly, bodies, sp)
+	}
+	if err != nil {
+		ss.release(Batch{spool: sp})
 		return Batch{}, err
 	}
-	if err := ss.fetchBodies(header, headerOnly, bodies); err != nil {
-		return Batch{}, err
+	b := ss.assemble(metas, bodies, l)
+	b.spool = sp
+	for i := range b.Messages {
+		b.Messages[i].Spooled = sp.holds(b.Messages[i].Raw)
 	}
-	return ss.assemble(metas, bodies, l), nil
+	return b, nil
+}
+
+// release unmaps the batch's spooled messages once the Sink is done.
+func (ss *session) release(b Batch) {
+	if err := b.spool.release(); err != nil {
+		ss.log.Error("release spooled messages", "error", err)
+	}
 }
 
 // assemble builds the batch in UID order. A message that vanished between

@@ -105,7 +105,7 @@ func (ss *session) unrecognised(ctx context.Context, metas []meta) ([]meta, erro
 		set.AddNum(imap.UID(m.uid))
 	}
 	headers := map[uint32][]byte{}
-	if err := ss.fetchBodies(set, keyFields, headers); err != nil {
+	if err := ss.fetchBodies(set, keyFields, headers, nil); err != nil {
 		return nil, err
 	}
 	known := map[uint32]bool{}

@@ -11,9 +11,10 @@ import (
 // fetchBodies fetches section of every message in set into into, by UID.
 // Unlike FetchCommand.Collect, which grows each literal with io.ReadAll
 // (about twice its size allocated, half of it garbage), each literal is
-// read into one buffer of the size the server announced: a 25 MiB message
-// costs 25 MiB, not 50 (issue 12, peak memory).
-func (ss *session) fetchBodies(set imap.UIDSet, section *imap.FetchItemBodySection, into map[uint32][]byte) error {
+// read into one buffer of the size the server announced, or, when sp is
+// set and it is larger than spoolAbove, into a mapped spool file (issue
+// 12, peak memory).
+func (ss *session) fetchBodies(set imap.UIDSet, section *imap.FetchItemBodySection, into map[uint32][]byte, sp *spool) error {
 	if len(set) == 0 {
 		return nil
 	}
@@ -21,7 +22,7 @@ func (ss *session) fetchBodies(set imap.UIDSet, section *imap.FetchItemBodySecti
 	cmd := ss.cn.c.Fetch(set, opts)
 	defer cmd.Close()
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		uid, body, err := readFetched(msg)
+		uid, body, err := readFetched(msg, sp)
 		if err != nil {
 			return fmt.Errorf("fetch messages %s: %w", set, err)
 		}
@@ -37,7 +38,7 @@ func (ss *session) fetchBodies(set imap.UIDSet, section *imap.FetchItemBodySecti
 
 // readFetched reads one message's UID and body section, whatever their
 // order in the response.
-func readFetched(msg *imapclient.FetchMessageData) (uid uint32, body []byte, err error) {
+func readFetched(msg *imapclient.FetchMessageData, sp *spool) (uid uint32, body []byte, err error) {
 	for item := msg.Next(); item != nil; item = msg.Next() {
 		switch item := item.(type) {
 		case imapclient.FetchItemDataUID:
@@ -46,7 +47,7 @@ func readFetched(msg *imapclient.FetchMessageData) (uid uint32, body []byte, err
 			if item.Literal == nil {
 				continue // NIL: the server has no such section
 			}
-			if body, err = readLiteral(item.Literal); err != nil {
+			if body, err = readLiteral(item.Literal, sp); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -59,9 +60,13 @@ func readFetched(msg *imapclient.FetchMessageData) (uid uint32, body []byte, err
 // it sends.
 const maxPrealloc = 256 << 20
 
-// readLiteral reads a literal into a buffer of exactly its size.
-func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+// readLiteral reads a literal into a buffer of exactly its size, or into
+// sp when it is large.
+func readLiteral(lit imap.LiteralReader, sp *spool) ([]byte, error) {
 	n := lit.Size()
+	if sp != nil && n > spoolAbove {
+		return sp.read(lit, n)
+	}
 	if n < 0 || n > maxPrealloc {
 		return io.ReadAll(lit)
 	}

@@ -14,7 +14,8 @@ import (
 // Sink, Start and acknowledgement settings are not used. It calls fn for
 // each message received since `since` (all messages when it is zero), in
 // UID order, and progress, when set, after each batch. `caucusgate replay`
-// runs the rules over mail already there with it.
+// runs the rules over mail already there with it. A Message.Spooled's Raw
+// is valid only until fn returns.
 func Scan(ctx context.Context, cfg Config, since time.Time, fn func(Message) error, progress func(done, total int)) error {
 	cfg.withDefaults()
 	if err := cfg.validateReader(); err != nil {
@@ -85,6 +86,7 @@ func (ss *session) scanBatch(ctx context.Context, metas []meta, fn func(Message)
 	if err != nil {
 		return err
 	}
+	defer ss.release(batch)
 	for _, m := range batch.Messages {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -69,6 +69,8 @@ type Batch struct {
 	Mailbox     string
 	UIDValidity uint32
 	Messages    []Message // ascending UID order
+
+	spool *spool // the spooled messages' files, unmapped after Accept
 }
 
 // Message is one fetched message.
@@ -84,6 +86,10 @@ type Message struct {
 	// forwarded: after a reset, its INTERNALDATE is past the start boundary
 	// but its Date is days before it (a restore by cp, an import).
 	Suspect string
+	// Spooled says Raw is a read-only mapping of a spool file, unmapped
+	// when Sink.Accept (or Scan's callback) returns: whoever keeps Raw
+	// longer must copy it. Reading it afterwards crashes the process.
+	Spooled bool
 }
 
 // LastUID is the highest UID in the batch, zero when it is empty.
