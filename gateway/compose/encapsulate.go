@@ -20,8 +20,9 @@ func writeEncapsulate(w io.Writer, s Spec, o original, body io.Reader) error {
 	if boundary == "" {
 		boundary = "caucusgate=_" + rand.Text()
 	}
-	var b headerBuf
-	writeOuterHeader(&b, s, o, boundary)
+	var outer, b headerBuf
+	writeOuterHeader(&outer, s, o, boundary)
+	b.Write(newPlusScrubber(s).scrubHeader(outer.Bytes()))
 	b.WriteString("\r\n--" + boundary + "\r\n")
 	writeCoverPart(&b, s, o)
 	b.WriteString("\r\n--" + boundary + "\r\n")
@@ -42,7 +43,8 @@ func writeEncapsulate(w io.Writer, s Spec, o original, body io.Reader) error {
 // writeOuterHeader writes the header of the gateway's message around the
 // original: the list's fields, From the gateway, and the original's
 // addressing and threading fields so that the copy reads and threads as the
-// original does.
+// original does. The caller removes the account's plus-addresses from it
+// (see plusScrubber).
 func writeOuterHeader(b *headerBuf, s Spec, o original, boundary string) {
 	writeListFields(b, s)
 	writeRewrittenFrom(b, s, o)

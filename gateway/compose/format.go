@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"mime"
 	"strings"
+	"unicode/utf8"
 )
 
 // preferredLineLen is RFC 5322 2.1.1's SHOULD; folding aims for it.
@@ -64,12 +65,16 @@ func encodeText(s string) string {
 // forceEncode encodes ASCII text that Go's encoder would leave as it is
 // (it encodes only non-ASCII) but that cannot go out plain: text holding
 // "=?", which a reader would decode, or a word too long to fold. Any byte
-// boundary of ASCII is a character boundary.
+// boundary of ASCII is a character boundary; other text is cut between
+// characters.
 func forceEncode(s string) string {
 	const chunk = 45 // 60 base64 bytes: a 72-byte encoded word
 	var words []string
 	for len(s) > 0 {
 		n := min(chunk, len(s))
+		for n < len(s) && n > 1 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
 		s = s[n:]
 	}

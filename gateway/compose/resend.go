@@ -20,8 +20,9 @@ func writeResend(w io.Writer, s Spec, o original, body io.Reader) error {
 	return writeThenCopy(w, b.Bytes(), body)
 }
 
-// writeResendHeader writes the copy's header block; cte, when set, replaces
-// the original's Content-Transfer-Encoding.
+// writeResendHeader writes the copy's header block, with no plus-address of
+// the account but the copy's own (see plusScrubber); cte, when set, replaces
+// the original's Content-Transfer-Encoding. b must be empty.
 func writeResendHeader(b *headerBuf, s Spec, o original, cte string) {
 	writeListFields(b, s)
 	subjectChanged := writeIdentity(b, s, o)
@@ -36,6 +37,9 @@ func writeResendHeader(b *headerBuf, s Spec, o original, cte string) {
 		}
 		b.add("Content-Transfer-Encoding", cte)
 	}
+	scrubbed := newPlusScrubber(s).scrubHeader(b.Bytes())
+	b.Reset()
+	b.Write(scrubbed)
 	b.WriteString("\r\n")
 }
 
