@@ -153,7 +153,24 @@ func (s *Store) attemptHandedOff(ctx context.Context, dlv Deliverer, id int64, r
 	start := time.Now()
 	deliverErr := s.deliver(ctx, dlv, d, raw)
 	verdict := s.finishAttempt(ctx, job, d, deliverErr, time.Since(start))
-	return s.settleJob(context.WithoutCancel(ctx), job, verdict)
+	return s.settleJobRetrying(context.WithoutCancel(ctx), job, verdict)
+}
+
+// settleJobRetrying settles the job, trying again for about a minute when
+// the store fails (a connection cut): a job left running under a live
+// instance is never reclaimed, and would wait for River's stuck-job rescue
+// (rescueStuckAfter) before its delivery went out. River's own completer
+// retries the same way for the jobs its workers run.
+func (s *Store) settleJobRetrying(ctx context.Context, job *river.Job[deliveryArgs], verdict error) error {
+	giveUp := time.Now().Add(time.Minute)
+	for wait := 100 * time.Millisecond; ; wait = min(4*wait, 10*time.Second) {
+		err := s.settleJob(ctx, job, verdict)
+		if err == nil || time.Now().After(giveUp) {
+			return err
+		}
+		s.log.WarnContext(ctx, "settle handed-off job, retrying", "job", job.ID, "error", err)
+		time.Sleep(wait)
+	}
 }
 
 // claimHandedOff takes a delivery's current job from River (only if it is
