@@ -122,6 +122,9 @@ func (s *Store) heartbeatLoop(ctx context.Context) {
 			if _, err := s.reclaimDead(ctx); err != nil {
 				s.log.WarnContext(ctx, "reclaim jobs of dead instances", "error", err)
 			}
+			if _, err := s.reclaimUnstarted(ctx); err != nil {
+				s.log.WarnContext(ctx, "reclaim fetched jobs never started", "error", err)
+			}
 		}
 	}
 }
@@ -167,6 +170,42 @@ func (s *Store) reclaimDead(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// unstartedAfter is how long a running delivery job may go without its
+// attempt being started before it counts as orphaned. A worker starts the
+// attempt as its first act, within milliseconds of River's fetch.
+const unstartedAfter = 2 * time.Minute
+
+// reclaimUnstarted reclaims running delivery jobs whose attempt was never
+// started (the delivery's attempts_started is behind the job's attempt)
+// for unstartedAfter, whoever fetched them. This happens to a live
+// instance when the connection is cut after River's fetch committed but
+// before its answer arrived: River never sees the jobs, and its own
+// rescue (rescueStuckAfter) comes a day later. Taking them over is safe:
+// a worker that did get the job can no longer start it (startAttempt
+// needs the delivery's current job). PostgreSQL only; the times compared
+// are both the database's.
+func (s *Store) reclaimUnstarted(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT j.id FROM river_job j JOIN deliveries d ON d.job_id = j.id
+		WHERE j.state = 'running' AND j.kind = $1 AND d.state = 'pending' AND d.attempts_started < j.attempt
+		AND j.attempted_at < clock_timestamp() - make_interval(secs => $2)`, deliveryKind, unstartedAfter.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("list unstarted jobs: %w", err)
+	}
+	defer rows.Close()
+	unstarted := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return 0, fmt.Errorf("scan unstarted job: %w", err)
+		}
+		unstarted[id] = true
+	}
+	if err := rows.Err(); err != nil || len(unstarted) == 0 {
+		return 0, err
+	}
+	return s.reclaim(ctx, func(j *rivertype.JobRow) bool { return unstarted[j.ID] })
 }
 
 func (s *Store) deadInstances(ctx context.Context) (map[string]bool, error) {
