@@ -22,7 +22,7 @@ func TestDemo(t *testing.T) {
 		"attachment: proposal.pdf (application/pdf",
 		"never forwarded: X-Loop: bureau@example.org", // our own mail coming back
 		"Delivered over SMTP (14 copies)",
-		"Relayed to the inviter events@itu.int", // a reply at the demo schedule
+		"Relayed to the inviter events@itu.int",                                   // a reply at the demo schedule
 		"Reminder to gina@example.net: \"Reminder: Invitation: Open consultation", // the caucus that has not answered
 		"education:no answer (reminded 7d) gender:answered",
 	} {
