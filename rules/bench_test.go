@@ -86,3 +86,25 @@ func BenchmarkDecideJSON(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+// BenchmarkDecideStored is a decision and the encoding of its trace as the
+// gateway stores it with every message; stored-B/op is that record's length.
+func BenchmarkDecideStored(b *testing.B) {
+	set := mustParse(b, bigRules(100, 500))
+	m := benchMessage()
+	b.ReportAllocs()
+	cpu := processCPU()
+	var stored int
+	for b.Loop() {
+		enc, err := json.Marshal(storedForm(set.Decide(m, testEnv)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		stored = len(enc)
+	}
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(stored), "stored-B/op")
+}
+
+// storedForm is the decision as the gateway's trace record holds it.
+func storedForm(d Decision) Decision { return d }
