@@ -107,4 +107,7 @@ func BenchmarkDecideStored(b *testing.B) {
 }
 
 // storedForm is the decision as the gateway's trace record holds it.
-func storedForm(d Decision) Decision { return d }
+func storedForm(d Decision) Decision {
+	d.Trace.Rules = d.Trace.Rules.Compact()
+	return d
+}

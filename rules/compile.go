@@ -57,6 +57,7 @@ func (c *compiler) compile(root *fileRoot) *Set {
 	}
 	c.checkShadowed(root.Rules)
 	c.set.index = indexRules(c.set.rules)
+	c.set.digests = digestRules(c.set.rules)
 	c.set.members = map[string]bool{}
 	for _, m := range c.set.bureau.Members {
 		c.set.members[m] = true

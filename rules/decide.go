@@ -71,17 +71,18 @@ type evaluation struct {
 // It visits only the candidates of the set's index: every other rule's
 // prefilter misses.
 func (ev *evaluation) run(from int) {
-	tr := &ev.d.Trace.Rules
-	tr.rules = ev.set.rules[from:]
-	if len(tr.rules) == 0 {
+	rules := ev.set.rules[from:]
+	if len(rules) == 0 {
 		return
 	}
+	tr := &ev.d.Trace.Rules
+	tr.start(ev.set, from)
 	usePre := !ev.set.noPrefilter
 	var cand bitmap
 	if usePre && ev.set.index != nil {
 		cand = ev.set.index.candidates(ev.in)
 	}
-	for i := 0; i < len(tr.rules); i++ {
+	for i := 0; i < len(rules); i++ {
 		if cand != nil {
 			next := cand.next(from + i)
 			if next < 0 {
@@ -89,7 +90,7 @@ func (ev *evaluation) run(from int) {
 			}
 			i = next - from
 		}
-		r := tr.rules[i]
+		r := rules[i]
 		if r.pre != nil && usePre && r.pre.misses(ev.in) {
 			tr.missed(i)
 			continue
@@ -107,7 +108,7 @@ func (ev *evaluation) run(from int) {
 			return
 		}
 	}
-	tr.missed(len(tr.rules) - 1)
+	tr.missed(len(rules) - 1)
 }
 
 // apply carries out a matching rule's actions, in this order: forward,

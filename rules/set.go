@@ -31,6 +31,9 @@ type Set struct {
 	// decision caches each field's lower-cased text and byte pairs in a
 	// slice, not a map hashed once a rule.
 	fieldSlots map[string]int
+	// digests are the digests of the first n rules, n from 0 to
+	// len(rules): what a stored trace refers to instead of its misses.
+	digests []ruleDigest
 	// index finds the rules whose prefilter may not miss on a message.
 	index *ruleIndex
 	// pairSets are the byte pair sets of decisions done, for the next
