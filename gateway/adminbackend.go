@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"caucusgate/gateway/admin"
 	"caucusgate/internal/msgtext"
 	"caucusgate/queue"
+	"caucusgate/rules"
 	"caucusgate/rules/schedule"
 )
 
@@ -51,7 +51,7 @@ func (b *adminBackend) held(ctx context.Context, h queue.HeldInfo, chars int) ad
 		Rule: h.Rule, Reason: h.Reason, HeldAt: h.HeldAt, Expires: h.ExpiresAt,
 		Preview: b.preview(ctx, h.MessageRef, chars)}
 	if m, err := b.store().GetMessage(ctx, h.MessageRef); err == nil {
-		d := adminDecision(m)
+		d := adminDecision(m, b.g.cfg.Rules.Current())
 		out.Caucuses = d.Caucuses
 		if tag := d.Trace.Tag; len(out.Caucuses) == 0 && tag != nil {
 			out.Caucuses = tag.Caucuses // held before routing: where its tag points
@@ -180,8 +180,9 @@ func (b *adminBackend) Decisions(ctx context.Context, limit int) ([]admin.Decisi
 		return nil, err
 	}
 	out := make([]admin.Decision, 0, len(list))
+	set := b.g.cfg.Rules.Current()
 	for _, m := range list {
-		out = append(out, adminDecision(m))
+		out = append(out, adminDecision(m, set))
 	}
 	return out, nil
 }
@@ -191,7 +192,7 @@ func (b *adminBackend) Decision(ctx context.Context, id int64) (admin.Decision, 
 	if err != nil {
 		return admin.Decision{}, err
 	}
-	d := adminDecision(m)
+	d := adminDecision(m, b.g.cfg.Rules.Current())
 	ds, err := b.store().ListDeliveries(ctx, queue.DeliveryFilter{MessageRef: id, Limit: maxDecisionDeliveries})
 	if err != nil {
 		return admin.Decision{}, err
@@ -210,12 +211,12 @@ func (b *adminBackend) Decision(ctx context.Context, id int64) (admin.Decision, 
 // members is a thousand rows, one query.
 const maxDecisionDeliveries = 5000
 
-// adminDecision is a stored message with its decision and trace read back.
-func adminDecision(m queue.MessageInfo) admin.Decision {
+// adminDecision is a stored message with its decision and trace read back,
+// the rules that missed rendered from set (see readTraceRecord).
+func adminDecision(m queue.MessageInfo, set *rules.Set) admin.Decision {
 	d := admin.Decision{ID: m.ID, At: m.ReceivedAt, Account: m.Account, Mailbox: m.Mailbox,
 		MessageID: m.MessageID, From: m.From, Subject: m.Subject}
-	var tr traceRecord
-	if err := json.Unmarshal(m.Trace, &tr); err == nil {
+	if tr, err := readTraceRecord(m, set); err == nil {
 		d.Decision = tr.Decision
 	}
 	d.Decision.Caucuses, d.Decision.Rules, d.Decision.Reason = m.Caucuses, m.Rules, m.Reason

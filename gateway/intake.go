@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -154,7 +153,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 	}
 	rewriteFrom := in.rewriteFrom(ctx, set, msg)
 	inv, invTrace := in.invitation(set, d, msg, m.Raw)
-	trace, err := json.Marshal(traceRecord{Decision: d, Warnings: msg.Warnings, Invitation: invTrace})
+	trace, err := traceRecord{Decision: d, Warnings: msg.Warnings, Invitation: invTrace}.encode()
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("encode trace: %w", err)
 	}
@@ -218,13 +217,6 @@ func (in *intake) handle(ctx context.Context, set *rules.Set, d rules.Decision, 
 		return handled{decision: d, bounces: bounces}, err
 	}
 	return handled{decision: d}, nil // kindForward, kindNotice
-}
-
-// traceRecord is what the store keeps to explain a decision.
-type traceRecord struct {
-	Decision   rules.Decision     `json:"decision"`
-	Warnings   []string           `json:"warnings,omitempty"`
-	Invitation *invitations.Trace `json:"invitation,omitempty"` // the dates read, and from where
 }
 
 // decide applies the rules, then what the gateway alone knows: a message

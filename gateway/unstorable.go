@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"unicode"
@@ -159,7 +158,7 @@ func (in *intake) cutRecord(set *rules.Set, old queue.Incoming, d rules.Decision
 	msg.Facts.Subject = shownText(msg.Facts.Subject, maxShownText)
 	msg.Facts.From = shownText(msg.Facts.From, maxShownText)
 	msg.Fingerprint = fingerprint(msg.MessageID, raw)
-	trace, _ := json.Marshal(traceRecord{Decision: d, Warnings: []string{d.Reason}})
+	trace, _ := traceRecord{Decision: d, Warnings: []string{d.Reason}}.encode()
 	inc := bareRecord(set, old, d, raw)
 	inc.MessageID, inc.Fingerprint, inc.FallbackFingerprint = msg.MessageID, msg.Fingerprint, shownText(old.FallbackFingerprint, maxShownText)
 	inc.Subject, inc.From, inc.Trace = msg.Facts.Subject, msg.Facts.From, trace
@@ -170,8 +169,8 @@ func (in *intake) cutRecord(set *rules.Set, old queue.Incoming, d rules.Decision
 // bareRecord is the message held with nothing the store could refuse but
 // its UID, its raw bytes and the reason: no shown text, no deliveries.
 func bareRecord(set *rules.Set, old queue.Incoming, d rules.Decision, raw []byte) queue.Incoming {
-	trace, _ := json.Marshal(traceRecord{Decision: rules.Decision{Action: d.Action, Caucuses: d.Caucuses,
-		Reason: d.Reason, Held: d.Held}})
+	trace, _ := traceRecord{Decision: rules.Decision{Action: d.Action, Caucuses: d.Caucuses,
+		Reason: d.Reason, Held: d.Held}}.encode()
 	return queue.Incoming{
 		UID: old.UID, Fingerprint: fingerprint("", raw), Raw: raw,
 		Decision: d.Action.String(), Caucuses: d.Caucuses, Rules: d.Rules, Reason: d.Reason,
