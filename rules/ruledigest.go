@@ -3,7 +3,6 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"io"
 )
 
 // ruleDigest identifies the first rules of a file as a trace shows them
@@ -19,20 +18,19 @@ type ruleDigest [16]byte
 func digestRules(rules []*rule) []ruleDigest {
 	out := make([]ruleDigest, len(rules)+1)
 	h := sha256.New()
-	var sum [sha256.Size]byte
-	copy(out[0][:], h.Sum(sum[:0]))
+	sum := make([]byte, 0, sha256.Size)
+	copy(out[0][:], h.Sum(sum))
+	var entry []byte
 	for i, r := range rules {
-		writeField(h, r.name)
-		writeField(h, string(r.missJSON)) // empty for a rule without a prefilter: it never misses unseen
-		copy(out[i+1][:], h.Sum(sum[:0]))
+		// Each field with its length, so that no two lists of rules write
+		// the same bytes. missJSON is empty for a rule without a
+		// prefilter: it never misses unseen.
+		entry = binary.AppendUvarint(entry[:0], uint64(len(r.name)))
+		entry = append(entry, r.name...)
+		entry = binary.AppendUvarint(entry, uint64(len(r.missJSON)))
+		entry = append(entry, r.missJSON...)
+		h.Write(entry)
+		copy(out[i+1][:], h.Sum(sum))
 	}
 	return out
-}
-
-// writeField writes s with its length, so that no two lists of fields
-// write the same bytes.
-func writeField(w io.Writer, s string) {
-	var n [binary.MaxVarintLen64]byte
-	w.Write(binary.AppendUvarint(n[:0], uint64(len(s))))
-	io.WriteString(w, s)
 }
