@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"testing"
+
+	"caucusgate/gateway/mailsim"
+	"caucusgate/queue/queuetest"
 )
 
 // withAttachment is a message with a text part and an attachment of n
@@ -38,44 +41,6 @@ func TestAttachmentSizeFromEncodedLength(t *testing.T) {
 	}
 }
 
-func TestEncodedSize(t *testing.T) {
-	tests := []struct {
-		cte, body string
-		want      int64
-	}{
-		{"base64", "QUJD\r\nREVG\r\n", 6},
-		{"BASE64", "QQ==\r\n", 1},
-		{"base64", "QUI=", 2},
-		{"quoted-printable", "a=3Db=\r\nc\r\n", 6},
-		{"7bit", "abc\r\n", 5},
-		{"", "", 0},
-	}
-	for _, tt := range tests {
-		if got, err := encodedSize(tt.cte, strings.NewReader(tt.body)); err != nil || got != tt.want {
-			t.Errorf("%s %q: %d, %v; want %d", tt.cte, tt.body, got, err, tt.want)
-		}
-	}
-}
-
-// FuzzEncodedSize: for any data, the size read off its base64 encoding,
-// folded anywhere, is its length.
-func FuzzEncodedSize(f *testing.F) {
-	f.Add([]byte("hello"), uint8(76))
-	f.Add([]byte{}, uint8(1))
-	f.Fuzz(func(t *testing.T, data []byte, fold uint8) {
-		enc := base64.StdEncoding.EncodeToString(data)
-		step := int(fold)%100 + 1
-		var b strings.Builder
-		for i := 0; i < len(enc); i += step {
-			fmt.Fprintf(&b, "%s\r\n", enc[i:min(i+step, len(enc))])
-		}
-		got, err := encodedSize("base64", strings.NewReader(b.String()))
-		if err != nil || got != int64(len(data)) {
-			t.Fatalf("%d bytes: size %d, %v", len(data), got, err)
-		}
-	})
-}
-
 // BenchmarkParseInbound reads a message with a 250 kB attachment as intake
 // does.
 func BenchmarkParseInbound(b *testing.B) {
@@ -83,5 +48,35 @@ func BenchmarkParseInbound(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		parseInbound(raw)
+	}
+}
+
+// TestAdminPreviewAttachmentSize: a moderator's preview shows an
+// attachment's decoded size, read off its encoded length.
+func TestAdminPreviewAttachmentSize(t *testing.T) {
+	ctx := context.Background()
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	p.setRules(t, moderatedRules)
+	const size = 1001 // base64 of it ends in one "="
+	raw := bytes.Replace(withAttachment(size), []byte("From: a@itu.int\r\n"),
+		[]byte("From: someone@unknown.example.com\r\nMessage-ID: <annex@unknown.example.com>\r\n"), 1)
+	if err := p.world.Append("bureau@example.org", "INBOX", raw); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	g, err := New(p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := g.AdminBackend().Held(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("held: %+v %v", list, err)
+	}
+	h, err := g.AdminBackend().HeldMessage(ctx, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := h.Preview.Attachments; len(a) != 1 || a[0].Name != "a.pdf" || a[0].Size != size {
+		t.Errorf("preview attachments %+v, want a.pdf of %d bytes", a, size)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	gmtextproto "github.com/emersion/go-message/textproto"
 
 	"caucusgate/gateway/compose"
+	"caucusgate/internal/msgtext"
 	"caucusgate/queue"
 	"caucusgate/rules"
 	"caucusgate/trust"
@@ -236,7 +237,7 @@ func (in *inbound) readPart(path []int, h message.Header, body io.Reader, raw bo
 	}
 	attachment := disposition == "attachment" || filename != "" || !strings.HasPrefix(mediaType, "text/")
 	if attachment && raw {
-		n, err := encodedSize(h.Get("Content-Transfer-Encoding"), body)
+		n, err := msgtext.DecodedSize(h.Get("Content-Transfer-Encoding"), body)
 		if err != nil {
 			in.warn("mime part %v: %v", path, err)
 		}

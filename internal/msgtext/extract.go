@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decodes the charsets real mail uses
 	"github.com/emersion/go-message/mail"
 )
@@ -52,17 +51,17 @@ const MaxCalendar = 1 << 20
 type Attachment struct {
 	Name   string // file name given by the sender, or "" when none
 	Type   string // media type, lower case
-	Size   int64  // bytes after transfer decoding
+	Size   int64  // bytes after transfer decoding (DecodedSize)
 	Inline bool   // Content-Disposition: inline (an image shown in HTML, say)
 }
 
 // Extract returns the readable text of the raw message.
 func Extract(raw []byte, opt *Options) Text {
 	w := newWalker(opt)
-	e, err := message.Read(bytes.NewReader(raw))
+	e, body, err := readEntity(bytes.NewReader(raw))
 	if e == nil {
 		w.problem("header: %v: lines without a colon dropped", err)
-		e, err = message.Read(bytes.NewReader(repairHeader(raw)))
+		e, body, err = readEntity(bytes.NewReader(repairHeader(raw)))
 	}
 	if e == nil {
 		w.problem("header unreadable: %v", err)
@@ -72,7 +71,7 @@ func Extract(raw []byte, opt *Options) Text {
 	if err != nil {
 		w.problem("%v", err)
 	}
-	w.entity(e, 0)
+	w.entity(e, body, 0)
 	t := w.result()
 	t.Header = fields(e.Header)
 	mh := mail.Header{Header: e.Header}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // walker collects the text and attachments of one message. Sub-walkers
@@ -64,8 +65,9 @@ func (w *walker) problem(format string, args ...any) {
 	}
 }
 
-// entity reads one MIME entity: its text, its attachments, its parts.
-func (w *walker) entity(e *message.Entity, depth int) {
+// entity reads one MIME entity: its text, its attachments, its parts. raw
+// is its body still in its transfer encoding.
+func (w *walker) entity(e *message.Entity, raw io.Reader, depth int) {
 	*w.parts++
 	if *w.parts > w.opt.MaxParts {
 		if *w.parts == w.opt.MaxParts+1 {
@@ -85,13 +87,13 @@ func (w *walker) entity(e *message.Entity, depth int) {
 	case w.opt.Calendars && (t == "text/calendar" || t == "application/ics"):
 		w.calendar(e, t)
 	case isAttachment(e):
-		w.attach(e, t)
+		w.attach(e, raw, t)
 	case t == "text/plain":
 		w.addText(w.readText(e, 4*w.opt.MaxText), false)
 	case t == "text/html":
 		w.addText(htmlText(w.readText(e, 32*w.opt.MaxText)), true)
 	default:
-		w.attach(e, t)
+		w.attach(e, raw, t)
 	}
 }
 
@@ -105,11 +107,8 @@ func isAttachment(e *message.Entity) bool {
 // branch gives the text (RFC 2046 section 5.1.4): the first that has plain
 // text, else the first that has any; every branch's attachments are listed.
 func (w *walker) multipart(e *message.Entity, t string, depth int) {
-	var mr message.MultipartReader
-	if _, params, _ := e.Header.ContentType(); params["boundary"] != "" {
-		mr = e.MultipartReader()
-	}
-	if mr == nil {
+	_, params, _ := e.Header.ContentType()
+	if params["boundary"] == "" {
 		w.problem("%s without a boundary: read as text", t)
 		w.addText(w.readText(e, 4*w.opt.MaxText), false)
 		return
@@ -118,25 +117,30 @@ func (w *walker) multipart(e *message.Entity, t string, depth int) {
 		w.problem("parts nested deeper than %d not read", w.opt.MaxDepth)
 		return
 	}
+	// A multipart's body is never transfer-decoded (RFC 2045 section 6.4,
+	// and go-message ignores the field): its parts are read raw, and each
+	// decoded only if its text is wanted.
+	mr := textproto.NewMultipartReader(e.Body, params["boundary"])
 	var branches []*walker
 	for {
-		p, err := mr.NextPart()
+		raw, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
-		if p == nil {
+		if err != nil {
 			w.problem("%s cut short: %v", t, err)
 			break
 		}
+		p, err := message.New(message.Header{Header: raw.Header}, raw)
 		if err != nil {
 			w.problem("%v", err)
 		}
 		if t != "multipart/alternative" {
-			w.entity(p, depth+1)
+			w.entity(p, raw, depth+1)
 			continue
 		}
 		b := w.fork()
-		b.entity(p, depth+1)
+		b.entity(p, raw, depth+1)
 		branches = append(branches, b)
 	}
 	w.chooseBranch(branches)
@@ -175,7 +179,7 @@ func (w *walker) forwarded(e *message.Entity, t string, depth int) {
 	if err != nil {
 		w.problem("forwarded message: %v", err)
 	}
-	inner, err := message.Read(strings.NewReader(string(body)))
+	inner, innerRaw, err := readEntity(bytes.NewReader(body))
 	name := ""
 	if inner != nil {
 		h := mail.Header{Header: inner.Header}
@@ -187,7 +191,7 @@ func (w *walker) forwarded(e *message.Entity, t string, depth int) {
 		return
 	}
 	w.addText(forwardHeader(mail.Header{Header: inner.Header}), false)
-	w.entity(inner, depth+1)
+	w.entity(inner, innerRaw, depth+1)
 }
 
 // forwardHeader introduces the text of a forwarded message.
@@ -207,29 +211,31 @@ func forwardHeader(h mail.Header) string {
 func (w *walker) calendar(e *message.Entity, t string) {
 	var head bytes.Buffer
 	_, err := io.Copy(&head, io.LimitReader(e.Body, MaxCalendar))
+	size := int64(head.Len())
 	if err == nil {
 		w.calendars = append(w.calendars, head.Bytes())
-	}
-	w.attachRead(e, t, int64(head.Len()), err)
-}
-
-// attach lists e as an attachment, with its size once decoded.
-func (w *walker) attach(e *message.Entity, t string) { w.attachRead(e, t, 0, nil) }
-
-// attachRead lists e as an attachment of which read bytes were read
-// already (err, when reading them failed).
-func (w *walker) attachRead(e *message.Entity, t string, read int64, err error) {
-	ah := mail.AttachmentHeader{Header: e.Header}
-	name, _ := ah.Filename()
-	n := read
-	if err == nil {
 		var rest int64
 		rest, err = io.Copy(io.Discard, e.Body)
-		n += rest
+		size += rest
 	}
+	w.list(e, t, size, err)
+}
+
+// attach lists e as an attachment, sized off raw, its body still in its
+// transfer encoding.
+func (w *walker) attach(e *message.Entity, raw io.Reader, t string) {
+	size, err := DecodedSize(e.Header.Get("Content-Transfer-Encoding"), raw)
+	w.list(e, t, size, err)
+}
+
+// list adds e to the attachments, of the size read (err, when reading it
+// failed).
+func (w *walker) list(e *message.Entity, t string, size int64, err error) {
+	ah := mail.AttachmentHeader{Header: e.Header}
+	name, _ := ah.Filename()
 	if err != nil {
 		w.problem("attachment %q: %v", clean(name), err)
 	}
 	d, _, _ := e.Header.ContentDisposition()
-	w.atts = append(w.atts, Attachment{Name: clean(name), Type: t, Size: n, Inline: d == "inline"})
+	w.atts = append(w.atts, Attachment{Name: clean(name), Type: t, Size: size, Inline: d == "inline"})
 }
