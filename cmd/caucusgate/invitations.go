@@ -16,47 +16,6 @@ import (
 	"caucusgate/queue"
 )
 
-// inviteConfig is the config file's `invitations` section.
-type inviteConfig struct {
-	Zone        string `yaml:"zone"`         // IANA name; default display_timezone
-	ShortNotice string `yaml:"short_notice"` // 14d, 336h; default 14d
-	// Reminders and the weekly summary: config_invitations.go.
-	Reminders       []string `yaml:"reminders"`        // [7d, 2d]; default none
-	SummaryTo       string   `yaml:"summary_to"`       // default none: no summary
-	SummarySchedule string   `yaml:"summary_schedule"` // default Mondays 08:00, display zone
-}
-
-// options turns the section into the gateway's settings. Without a zone of
-// its own, the invitations are read and shown in display (display_timezone:
-// one zone for pages, CLI and mails).
-func (c inviteConfig) options(display string) (*invitation.Options, error) {
-	opts := &invitation.Options{}
-	if loc, err := displayLocation(display); err == nil {
-		opts.Zone = loc // a bad display_timezone is reported on its own
-	}
-	if c.Zone != "" {
-		loc, err := time.LoadLocation(c.Zone)
-		if err != nil {
-			return nil, fmt.Errorf("invitations.zone %q: want an IANA zone name such as Europe/Zurich", c.Zone)
-		}
-		opts.Zone = loc
-	}
-	if c.ShortNotice != "" {
-		d, err := parseDays(c.ShortNotice)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("invitations.short_notice %q: want days (14d) or a duration (336h)", c.ShortNotice)
-		}
-		opts.ShortNotice = d
-	}
-	return opts, c.followUp(opts)
-}
-
-func checkInvitations(c inviteConfig, display string, add addFunc) {
-	if _, err := c.options(display); err != nil {
-		add("invitations", "%v", err)
-	}
-}
-
 // parseDays reads "14d" as days, anything else as a Go duration.
 func parseDays(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
