@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/mail"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caucusgate/gateway/token"
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue"
 	"caucusgate/queue/queuetest"
@@ -27,21 +27,9 @@ import (
 // Postfix to Dovecot, and what comes back (loops, delivery reports) that
 // must go nowhere.
 
-// fwdAccount is the bureau's address in every forwarding test.
-const fwdAccount = "bureau@example.org"
-
 // fwdSettle bounds how long Postfix may take to deliver or bounce what it
 // accepted: a failure budget, not a speed assertion.
 const fwdSettle = time.Minute
-
-// fwdConfig writes a config for the stack (the suite's writeConfig) with
-// rules of the test's own, and returns the config's path.
-func fwdConfig(t *testing.T, stack *mailstack.Stack, store, rules string) string {
-	t.Helper()
-	config := writeConfig(t, stack, store)
-	write(t, filepath.Join(filepath.Dir(config), "rules.yaml"), rules)
-	return config
-}
 
 // fwdParse parses a delivered copy, failing the test when it does not.
 func fwdParse(t *testing.T, raw []byte) *gomail.Reader {
@@ -71,9 +59,9 @@ func fwdToken(t *testing.T, field, value string) string {
 	if err != nil {
 		t.Fatalf("%s %q is no address: %v", field, value, err)
 	}
-	tok, ok := token.FromPlusAddress(addr.Address, fwdAccount)
+	tok, ok := token.FromPlusAddress(addr.Address, e2ehelp.Bureau)
 	if !ok {
-		t.Fatalf("%s %q is not %s with a token (bureau+TOKEN@example.org)", field, value, fwdAccount)
+		t.Fatalf("%s %q is not %s with a token (bureau+TOKEN@example.org)", field, value, e2ehelp.Bureau)
 	}
 	return tok
 }
@@ -148,11 +136,11 @@ func fwdTaggedInvitation(pdf []byte) (header, body string) {
 // bytes after decoding.
 func TestE2EForwardedCopyHeaders(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
+	stack := e2ehelp.StartStack(t)
 	pdf := fwdAttachment()
 	header, body := fwdTaggedInvitation(pdf)
-	stack.Append(t, fwdAccount, "INBOX", []byte(header+"\r\n"+body))
-	runOnceCLI(t, fwdConfig(t, stack, queuetest.SQLite(t), fwdHeaderRules))
+	stack.Append(t, e2ehelp.Bureau, "INBOX", []byte(header+"\r\n"+body))
+	e2ehelp.RunOnce(t, e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), fwdHeaderRules))
 	stack.WaitPostfixIdle(t, fwdSettle)
 
 	if n := len(stack.Messages(t, "education@example.org")); n != 0 {
@@ -212,7 +200,7 @@ func unquotePhrase(v string) string {
 func checkRewrittenFrom(t *testing.T, h gomail.Header) {
 	t.Helper()
 	from, err := h.AddressList("From")
-	if err != nil || len(from) != 1 || from[0].Name != "Alice Martin via Gender Caucus" || from[0].Address != fwdAccount {
+	if err != nil || len(from) != 1 || from[0].Name != "Alice Martin via Gender Caucus" || from[0].Address != e2ehelp.Bureau {
 		t.Errorf("From = %v (%v), want one %q", from, err, `"Alice Martin via Gender Caucus" <bureau@example.org>`)
 	}
 	orig, err := h.AddressList("X-Original-From")
@@ -281,9 +269,9 @@ rules:
 // copy, each sent from a VERP address of its own so a bounce names them.
 func TestE2ERosterMemberInTwoCaucusesGetsOneCopy(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
-	stack.Append(t, fwdAccount, "INBOX", e2eInvitation(7))
-	runOnceCLI(t, fwdConfig(t, stack, queuetest.SQLite(t), fwdRosterRules))
+	stack := e2ehelp.StartStack(t)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(7))
+	e2ehelp.RunOnce(t, e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), fwdRosterRules))
 	stack.WaitPostfixIdle(t, fwdSettle)
 
 	wantList := map[string]string{"m1@example.org": "gender.caucus.example.org", "m3@example.org": "education.caucus.example.org"}
@@ -357,7 +345,7 @@ func fwdDSN() []byte {
 // an ordinary invitation sent beside them does.
 func TestE2ELoopMarkersAndReportsNotForwarded(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
+	stack := e2ehelp.StartStack(t)
 	const subject = "Invitation to the consultation"
 	inputs := []struct {
 		id, envelopeFrom string
@@ -372,15 +360,15 @@ func TestE2ELoopMarkersAndReportsNotForwarded(t *testing.T) {
 		{"loop-dsn@mx.itu.int", "", fwdDSN()},
 	}
 	for _, in := range inputs {
-		stack.SendSMTP(t, in.envelopeFrom, []string{fwdAccount}, in.raw)
+		stack.SendSMTP(t, in.envelopeFrom, []string{e2ehelp.Bureau}, in.raw)
 	}
-	stack.WaitMessages(t, fwdAccount, len(inputs), fwdSettle)
+	stack.WaitMessages(t, e2ehelp.Bureau, len(inputs), fwdSettle)
 	checkNullReturnPath(t, stack, "loop-dsn@mx.itu.int")
 
-	runOnceCLI(t, fwdConfig(t, stack, queuetest.SQLite(t), fwdLoopRules))
+	e2ehelp.RunOnce(t, e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), fwdLoopRules))
 	stack.WaitPostfixIdle(t, fwdSettle)
 	for _, caucus := range []string{"gender@example.org", "education@example.org"} {
-		got := copiesByMessageID(t, stack.Messages(t, caucus))
+		got := e2ehelp.CopiesByMessageID(t, stack.Messages(t, caucus))
 		if got["loop-control@itu.int"] != 1 {
 			t.Errorf("%s: the ordinary invitation arrived %d times, want once (did the pipeline run?)", caucus, got["loop-control@itu.int"])
 		}
@@ -396,7 +384,7 @@ func TestE2ELoopMarkersAndReportsNotForwarded(t *testing.T) {
 // envelope sender it came with, the mark of a delivery report.
 func checkNullReturnPath(t *testing.T, stack *mailstack.Stack, id string) {
 	t.Helper()
-	for _, m := range stack.Messages(t, fwdAccount) {
+	for _, m := range stack.Messages(t, e2ehelp.Bureau) {
 		h := fwdParse(t, m).Header
 		if got, _ := h.MessageID(); got != id {
 			continue
@@ -428,25 +416,25 @@ rules:
 func TestE2EBounceRecordedAgainstMember(t *testing.T) {
 	mailstack.Required(t)
 	stack := mailstack.Start(t, mailstack.Options{
-		Users:            []string{fwdAccount},
+		Users:            []string{e2ehelp.Bureau},
 		RejectRecipients: []string{"gone@example.org"},
 	})
-	stack.Append(t, fwdAccount, "INBOX", e2eInvitation(3))
+	stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(3))
 	store := queuetest.SQLite(t)
-	config := fwdConfig(t, stack, store, fwdBounceRules)
-	runOnceCLI(t, config)
+	config := e2ehelp.WriteConfig(t, stack, store, fwdBounceRules)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
-	if n := len(stack.Messages(t, fwdAccount)); n != 2 {
+	if n := len(stack.Messages(t, e2ehelp.Bureau)); n != 2 {
 		t.Fatalf("the bureau's INBOX holds %d messages, want the invitation and Postfix's report on gone@", n)
 	}
 
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
 	checkBounces(t, store)
 	if n := len(stack.Messages(t, "good@example.org")); n != 1 {
 		t.Errorf("good@ holds %d messages, want the invitation only (the report forwarded?)", n)
 	}
-	if n := len(stack.Messages(t, fwdAccount)); n != 2 {
+	if n := len(stack.Messages(t, e2ehelp.Bureau)); n != 2 {
 		t.Errorf("the bureau's INBOX holds %d messages after the second run, want 2 (a forward of the report bounced back?)", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue"
 )
@@ -55,12 +56,12 @@ func TestE2EInvitationReminderAndSummary(t *testing.T) {
 }
 
 func invitationReminderAndSummary(t *testing.T, store string) {
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
-	config := fwdConfig(t, stack, store, invRules)
-	stack.Append(t, fwdAccount, "INBOX", []byte("From: Forum Chair <chair@itu.int>\r\nTo: bureau@example.org\r\n"+
+	stack := e2ehelp.StartStack(t)
+	config := e2ehelp.WriteConfig(t, stack, store, invRules)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", []byte("From: Forum Chair <chair@itu.int>\r\nTo: bureau@example.org\r\n"+
 		"Subject: Invitation to the consultation\r\nMessage-ID: <"+invID+">\r\nDate: "+time.Now().Format(time.RFC1123Z)+"\r\n"+
 		"Content-Type: text/plain; charset=utf-8\r\n\r\nDear bureau,\r\nyour caucuses are invited.\r\n"))
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	replyTo := map[string]string{}
 	for _, list := range []string{invGender, invEducation} {
 		h := fwdParse(t, stack.WaitMessages(t, list, 1, fwdSettle)[0]).Header
@@ -70,8 +71,8 @@ func invitationReminderAndSummary(t *testing.T, store string) {
 		"Message-ID: <e2e-answer@gender-caucus.example.net>\r\nIn-Reply-To: <" + invID + ">\r\nDate: " + time.Now().Format(time.RFC1123Z) +
 		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nWe will attend.\r\n"
 	stack.SendSMTP(t, "ana@gender-caucus.example.net", []string{bareAddress(replyTo[invGender])}, []byte(answer))
-	stack.WaitMessages(t, fwdAccount, 2, fwdSettle)
-	runOnceCLI(t, config)
+	stack.WaitMessages(t, e2ehelp.Bureau, 2, fwdSettle)
+	e2ehelp.RunOnce(t, config)
 	checkHolds(t, stack, invSummaryTo, 0, "before the summary is configured")
 
 	// The answer is in; now the admin sets the deadline, and reminders
@@ -81,17 +82,17 @@ func invitationReminderAndSummary(t *testing.T, store string) {
 	appendFile(t, config, fmt.Sprintf("display_timezone: UTC\ninvitations:\n  reminders: [%s]\n  summary_to: %s\n  summary_schedule: \"@every 1m\"\n",
 		deadline.Sub(remindAt), invSummaryTo))
 	setDeadline(t, store, deadline)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	if now := time.Now(); !now.Before(remindAt) {
 		t.Fatalf("the steps before the reminder ended at %s, after its time %s (raise invRoom)", now, remindAt)
 	}
 	checkHolds(t, stack, invEducation, 1, "before the reminder's time")
 
 	time.Sleep(time.Until(remindAt.Add(time.Second)))
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	reminder := stack.WaitMessages(t, invEducation, 2, fwdSettle)[1]
 	checkE2EReminder(t, reminder, replyTo[invEducation])
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
 	checkHolds(t, stack, invEducation, 2, "after a further run")
 	checkHolds(t, stack, invGender, 1, "the caucus that answered")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue"
 	"caucusgate/queue/queuetest"
@@ -77,13 +78,13 @@ func mmAnswer(from, id, to, cc, text string) []byte {
 // TestE2EMailmanListRoundTrips runs the round trips through a real Mailman
 // 3 list, in order, on one stack (the core takes a minute to start).
 func TestE2EMailmanListRoundTrips(t *testing.T) {
-	stack, mm := mailstack.StartWithMailman(t, mailstack.Options{Users: []string{fwdAccount}})
+	stack, mm := mailstack.StartWithMailman(t, mailstack.Options{Users: []string{e2ehelp.Bureau}})
 	list := mm.CreateList(t, "gender", mailstack.ListSettings())
-	for _, member := range []string{mmAna, mmBo, fwdAccount} {
+	for _, member := range []string{mmAna, mmBo, e2ehelp.Bureau} {
 		mm.Subscribe(t, list, member)
 	}
 	store := queuetest.SQLite(t)
-	config := fwdConfig(t, stack, store, mmRules(list))
+	config := e2ehelp.WriteConfig(t, stack, store, mmRules(list))
 
 	replyTo := mmCopyDistributed(t, stack, mm, store, config, list)
 	mmDigestRoundTrip(t, stack, mm, config, list, replyTo)
@@ -95,15 +96,15 @@ func TestE2EMailmanListRoundTrips(t *testing.T) {
 // again and marks the delivery distributed. It returns the copy's
 // Reply-To.
 func mmCopyDistributed(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailman, store, config, list string) string {
-	stack.Append(t, fwdAccount, "INBOX", mmInvitationMail())
-	runOnceCLI(t, config)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", mmInvitationMail())
+	e2ehelp.RunOnce(t, config)
 	got := stack.WaitMessages(t, mmAna, 1, mmSettle)[0]
 	h := fwdParse(t, got).Header
 	if id := h.Get("List-Id"); !strings.Contains(id, "<gender.lists.example.org>") {
 		t.Errorf("the member's copy has List-Id %q, want the list's", id)
 	}
-	if to := h.Get("X-Caucus-Original-To"); to != fwdAccount {
-		t.Errorf("X-Caucus-Original-To = %q, want %s", to, fwdAccount)
+	if to := h.Get("X-Caucus-Original-To"); to != e2ehelp.Bureau {
+		t.Errorf("X-Caucus-Original-To = %q, want %s", to, e2ehelp.Bureau)
 	}
 	replyTo := h.Values("Reply-To")
 	if len(replyTo) != 1 {
@@ -114,8 +115,8 @@ func mmCopyDistributed(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailm
 		t.Fatalf("the list holds %d posts; the bureau's copy must pass", n)
 	}
 
-	stack.WaitMessages(t, fwdAccount, 2, mmSettle) // the invitation, and our copy back
-	runOnceCLI(t, config)
+	stack.WaitMessages(t, e2ehelp.Bureau, 2, mmSettle) // the invitation, and our copy back
+	e2ehelp.RunOnce(t, config)
 	mmQuiet(t, stack, mm)
 	if n := len(stack.Messages(t, mmAna)); n != 1 {
 		t.Errorf("ana holds %d messages after our copy came back: it was forwarded again", n)
@@ -133,17 +134,17 @@ func mmCopyDistributed(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailm
 func mmDigestRoundTrip(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailman, config, list, replyTo string) {
 	anaText, boText := "Ana will attend (answer through the list).", "Bo sends comments (answer to the token)."
 	// ana's client also keeps bureau@ in Cc (as from a roster copy's To).
-	stack.SendSMTP(t, mmAna, []string{replyTo, list, fwdAccount},
-		mmAnswer(mmAna, "mm-ana@example.org", replyTo, list+", "+fwdAccount, anaText))
+	stack.SendSMTP(t, mmAna, []string{replyTo, list, e2ehelp.Bureau},
+		mmAnswer(mmAna, "mm-ana@example.org", replyTo, list+", "+e2ehelp.Bureau, anaText))
 	stack.SendSMTP(t, mmBo, []string{replyTo}, mmAnswer(mmBo, "mm-bo@example.org", replyTo, "", boText))
 	// invitation, our copy, ana to the token, ana in Cc, bo, ana through the list
-	stack.WaitMessages(t, fwdAccount, 6, mmSettle)
+	stack.WaitMessages(t, e2ehelp.Bureau, 6, mmSettle)
 	mmQuiet(t, stack, mm)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	sleepPast(nextSlot(time.Now()))
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	digest := stack.WaitMessages(t, mmInviter, 1, mmSettle)[0]
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, mmSettle)
 	if n := len(stack.Messages(t, mmInviter)); n != 1 {
 		t.Fatalf("the inviter holds %d messages, want one digest", n)
@@ -155,8 +156,8 @@ func mmDigestRoundTrip(t *testing.T, stack *mailstack.Stack, mm *mailstack.Mailm
 	stack.SendSMTP(t, mmInviter, []string{answerTo}, []byte("From: Forum Chair <"+mmInviter+">\r\nTo: "+answerTo+"\r\n"+
 		"Subject: Re: Invitation to the consultation on gender\r\nMessage-ID: <mm-chair-1@itu.int>\r\n"+
 		"Date: "+time.Now().Format(time.RFC1123Z)+"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+inviterText+"\r\n"))
-	stack.WaitMessages(t, fwdAccount, 7, mmSettle)
-	runOnceCLI(t, config)
+	stack.WaitMessages(t, e2ehelp.Bureau, 7, mmSettle)
+	e2ehelp.RunOnce(t, config)
 	// the invitation's copy, ana's reply-all through the list, the inviter's answer
 	got := stack.WaitMessages(t, mmBo, 3, mmSettle)
 	if !bytes.Contains(got[2], []byte(inviterText)) {

@@ -18,6 +18,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"caucusgate/gateway/digest"
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue"
 )
@@ -108,26 +109,26 @@ func TestE2ERepliesRelayedAtTheSlot(t *testing.T) {
 }
 
 func repliesRelayedAtTheSlot(t *testing.T, store string) {
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
-	stack.Append(t, fwdAccount, "INBOX", replyInvitation())
-	config := fwdConfig(t, stack, store, replyRules)
-	runOnceCLI(t, config)
+	stack := e2ehelp.StartStack(t)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", replyInvitation())
+	config := e2ehelp.WriteConfig(t, stack, store, replyRules)
+	e2ehelp.RunOnce(t, config)
 	replyTo := forwardedReplyTo(t, stack)
 
 	slot := slotWithRoom(t)
 	sendAnswers(t, stack, replyTo)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	checkWaitingFor(t, store, slot)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
 	checkStillBefore(t, slot, "two run -once")
 	checkInviterHas(t, stack, 0, "before the slot")
 
 	sleepPast(slot)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	checkDigest(t, stack.WaitMessages(t, replyInviter, 1, fwdSettle)[0], slot)
 	checkSentAtSlot(t, store, slot)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
 	checkInviterHas(t, stack, 1, "after a further run")
 }
@@ -145,9 +146,9 @@ func TestE2ERepliesCaughtUpAfterDowntime(t *testing.T) {
 }
 
 func repliesCaughtUpAfterDaemonDown(t *testing.T, store string) {
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
-	stack.Append(t, fwdAccount, "INBOX", replyInvitation())
-	config := fwdConfig(t, stack, store, replyRules)
+	stack := e2ehelp.StartStack(t)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", replyInvitation())
+	config := e2ehelp.WriteConfig(t, stack, store, replyRules)
 	first := startReplyDaemon(t, config)
 	replyTo := forwardedReplyTo(t, stack)
 
@@ -166,7 +167,7 @@ func repliesCaughtUpAfterDaemonDown(t *testing.T, store string) {
 	waitLastRun(t, store, slot)
 	checkSentAtSlot(t, store, slot)
 	second.stop(t)
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, fwdSettle)
 	checkInviterHas(t, stack, 1, "after the catch-up and a further run")
 }
@@ -247,7 +248,7 @@ func sendAnswers(t *testing.T, stack *mailstack.Stack, replyTo string) {
 	for _, a := range replyAnswers {
 		stack.SendSMTP(t, a.from, []string{replyTo}, a.message(replyTo))
 	}
-	stack.WaitMessages(t, fwdAccount, 1+len(replyAnswers), fwdSettle)
+	stack.WaitMessages(t, e2ehelp.Bureau, 1+len(replyAnswers), fwdSettle)
 }
 
 func checkInviterHas(t *testing.T, stack *mailstack.Stack, want int, when string) {
@@ -386,7 +387,7 @@ func checkDigest(t *testing.T, raw []byte, slot time.Time) {
 			t.Errorf("%s = %q (%v), want the invitation's <%s>", field, h.Get(field), err, replyInvitationID)
 		}
 	}
-	if want := digest.MessageID(replySpec, slot, replyInviter, fwdAccount); h.Get("Message-Id") != want {
+	if want := digest.MessageID(replySpec, slot, replyInviter, e2ehelp.Bureau); h.Get("Message-Id") != want {
 		t.Errorf("Message-ID %q, want %s, fixed by (schedule, slot %s, inviter)", h.Get("Message-Id"), want, slot.Format(time.RFC3339))
 	}
 	if to, err := h.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != replyInviter {
@@ -466,7 +467,7 @@ type replyDaemon struct {
 // if the test did not stop it, and its output shown if the test failed.
 func startReplyDaemon(t *testing.T, config string) *replyDaemon {
 	t.Helper()
-	d := &replyDaemon{cmd: caucusgateCmd(t, "run", "-config", config), out: &bytes.Buffer{}}
+	d := &replyDaemon{cmd: e2ehelp.Command(t, "run", "-config", config), out: &bytes.Buffer{}}
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start the daemon: %v", err)
@@ -477,7 +478,7 @@ func startReplyDaemon(t *testing.T, config string) *replyDaemon {
 			_ = d.cmd.Wait()
 		}
 		if t.Failed() {
-			t.Logf("daemon output:\n%s", tail(d.out.String(), 60))
+			t.Logf("daemon output:\n%s", e2ehelp.Tail(d.out.String(), 60))
 		}
 	})
 	return d
@@ -492,6 +493,6 @@ func (d *replyDaemon) stop(t *testing.T) {
 	err := d.cmd.Wait()
 	d.stopped = true
 	if err != nil {
-		t.Fatalf("the daemon did not stop cleanly on SIGTERM: %v\n%s", err, tail(d.out.String(), 40))
+		t.Fatalf("the daemon did not stop cleanly on SIGTERM: %v\n%s", err, e2ehelp.Tail(d.out.String(), 40))
 	}
 }

@@ -2,19 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-message/mail"
-
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue/queuetest"
 )
@@ -38,33 +33,6 @@ rules:
 
 var e2eCaucuses = []string{"gender@example.org", "education@example.org"}
 
-var (
-	buildOnce sync.Once
-	builtPath string
-	buildErr  error
-)
-
-// binary builds caucusgate once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "caucusgate-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtPath = filepath.Join(dir, "caucusgate")
-		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtPath
-}
-
 // e2eStores are the stores the real-server suite runs on: SQLite, and the
 // machine's PostgreSQL, which the suite requires (a missing server fails).
 func e2eStores(t *testing.T) []queuetest.Backend {
@@ -74,30 +42,7 @@ func e2eStores(t *testing.T) []queuetest.Backend {
 	return []queuetest.Backend{{Name: "sqlite", DSN: queuetest.SQLite(t)}, {Name: "postgres", DSN: queuetest.Postgres(t)}}
 }
 
-// writeConfig writes a config and rules file for the stack and returns the
-// config's path.
-func writeConfig(t *testing.T, stack *mailstack.Stack, store string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`store: %q
-accounts:
-  - name: bureau
-    imap: imap://%s
-    username: bureau@example.org
-    password_env: E2E_BUREAU_PASSWORD
-    address: bureau@example.org
-    start: all
-    poll_interval: 2s
-relay:
-  url: smtp://%s
-  hostname: gateway.example.org
-rules: rules.yaml
-`, store, stack.IMAPAddr, stack.SMTPAddr)
-	write(t, filepath.Join(dir, "caucusgate.yaml"), cfg)
-	write(t, filepath.Join(dir, "rules.yaml"), e2eRules)
-	return filepath.Join(dir, "caucusgate.yaml")
-}
-
+// write writes a file of a test's, such as a config or rules file.
 func write(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -105,76 +50,26 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
-func caucusgateCmd(t *testing.T, args ...string) *exec.Cmd {
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "E2E_BUREAU_PASSWORD="+mailstack.Password)
-	return cmd
-}
-
-func runOnceCLI(t *testing.T, config string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := caucusgateCmd(t, "run", "-config", config, "-once")
-	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
-	cmd.Env = append(os.Environ(), "E2E_BUREAU_PASSWORD="+mailstack.Password)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("caucusgate run -once: %v\n%s", err, tail(out.String(), 40))
-	}
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func e2eInvitation(i int) []byte {
-	return []byte(fmt.Sprintf("From: ITU Events <events@itu.int>\r\nTo: bureau@example.org\r\n"+
-		"Subject: Invitation %d to the consultation\r\nMessage-ID: <e2e-%d@itu.int>\r\n"+
-		"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
-		"Dear bureau,\r\nyou are invited (%d).\r\n", i, i, i))
-}
-
-// copiesByMessageID counts the copies each caucus got, by Message-ID.
-func copiesByMessageID(t *testing.T, msgs [][]byte) map[string]int {
-	t.Helper()
-	counts := map[string]int{}
-	for _, m := range msgs {
-		r, err := mail.CreateReader(bytes.NewReader(m))
-		if err != nil {
-			t.Fatalf("delivered copy does not parse: %v", err)
-		}
-		id, _ := r.Header.MessageID()
-		counts[id]++
-	}
-	return counts
-}
-
 func TestE2EForwardOnceThroughDovecotAndPostfix(t *testing.T) {
 	mailstack.Required(t)
 	for _, backend := range e2eStores(t) {
 		t.Run(backend.Name, func(t *testing.T) {
-			stack := mailstack.Start(t, mailstack.Options{Users: []string{"bureau@example.org"}})
+			stack := e2ehelp.StartStack(t)
 			const n = 120
 			for i := range n {
-				stack.Append(t, "bureau@example.org", "INBOX", e2eInvitation(i))
+				stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(i))
 			}
-			config := writeConfig(t, stack, backend.DSN)
-			runOnceCLI(t, config)
+			config := e2ehelp.WriteConfig(t, stack, backend.DSN, e2eRules)
+			e2ehelp.RunOnce(t, config)
 			for _, caucus := range e2eCaucuses {
-				got := copiesByMessageID(t, stack.WaitMessages(t, caucus, n, 2*time.Minute))
+				got := e2ehelp.CopiesByMessageID(t, stack.WaitMessages(t, caucus, n, 2*time.Minute))
 				for i := range n {
 					if c := got[fmt.Sprintf("e2e-%d@itu.int", i)]; c != 1 {
 						t.Errorf("%s: invitation %d arrived %d times, want once", caucus, i, c)
 					}
 				}
 			}
-			runOnceCLI(t, config)
+			e2ehelp.RunOnce(t, config)
 			stack.WaitPostfixIdle(t, time.Minute)
 			for _, caucus := range e2eCaucuses {
 				if got := len(stack.Messages(t, caucus)); got != n {
@@ -188,7 +83,7 @@ func TestE2EForwardOnceThroughDovecotAndPostfix(t *testing.T) {
 
 func assertNothingSeen(t *testing.T, stack *mailstack.Stack) {
 	t.Helper()
-	flags := stack.Flags(t, "bureau@example.org", "INBOX")
+	flags := stack.Flags(t, e2ehelp.Bureau, "INBOX")
 	if len(flags) == 0 {
 		t.Fatal("the bureau's INBOX is empty: the gateway must leave mail where it was")
 	}
@@ -206,21 +101,21 @@ func assertNothingSeen(t *testing.T, stack *mailstack.Stack) {
 // caucus, and the only repeats are deliveries in flight at a kill.
 func TestE2EKillNineLosesNothing(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{"bureau@example.org"}})
+	stack := e2ehelp.StartStack(t)
 	const n = 300
 	for i := range n {
-		stack.Append(t, "bureau@example.org", "INBOX", e2eInvitation(i))
+		stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(i))
 	}
-	config := writeConfig(t, stack, queuetest.SQLite(t))
+	config := e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), e2eRules)
 	const kills = 3
 	for k := 1; k <= kills; k++ {
 		killDuringDelivery(t, stack, config, k*len(e2eCaucuses)*n/(kills+1))
 	}
-	runOnceCLI(t, config)
+	e2ehelp.RunOnce(t, config)
 	stack.WaitPostfixIdle(t, time.Minute)
 	const inFlightBound = 4 // one per relay session: what the daemon can have in flight at a kill
 	for _, caucus := range e2eCaucuses {
-		got := copiesByMessageID(t, stack.Messages(t, caucus))
+		got := e2ehelp.CopiesByMessageID(t, stack.Messages(t, caucus))
 		duplicates := 0
 		for i := range n {
 			c := got[fmt.Sprintf("e2e-%d@itu.int", i)]
@@ -240,7 +135,7 @@ func TestE2EKillNineLosesNothing(t *testing.T) {
 // caucuses hold at least `delivered` copies in all.
 func killDuringDelivery(t *testing.T, stack *mailstack.Stack, config string, delivered int) {
 	t.Helper()
-	cmd := caucusgateCmd(t, "run", "-config", config)
+	cmd := e2ehelp.Command(t, "run", "-config", config)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -269,10 +164,10 @@ func total(t *testing.T, stack *mailstack.Stack) int {
 // daemon: it reconnects and forwards what arrived meanwhile.
 func TestE2EDovecotRestartWhileIdling(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{"bureau@example.org"}})
-	stack.Append(t, "bureau@example.org", "INBOX", e2eInvitation(1))
-	config := writeConfig(t, stack, queuetest.SQLite(t))
-	cmd := caucusgateCmd(t, "run", "-config", config)
+	stack := e2ehelp.StartStack(t)
+	stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(1))
+	config := e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), e2eRules)
+	cmd := e2ehelp.Command(t, "run", "-config", config)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -282,13 +177,13 @@ func TestE2EDovecotRestartWhileIdling(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("daemon output:\n%s", tail(out.String(), 60))
+			t.Logf("daemon output:\n%s", e2ehelp.Tail(out.String(), 60))
 		}
 	}()
 	stack.WaitMessages(t, "gender@example.org", 1, time.Minute)
 	stack.RestartDovecot(t)
-	stack.SendSMTP(t, "events@itu.int", []string{"bureau@example.org"}, e2eInvitation(2))
-	got := copiesByMessageID(t, stack.WaitMessages(t, "gender@example.org", 2, 2*time.Minute))
+	stack.SendSMTP(t, "events@itu.int", []string{e2ehelp.Bureau}, e2ehelp.Invitation(2))
+	got := e2ehelp.CopiesByMessageID(t, stack.WaitMessages(t, "gender@example.org", 2, 2*time.Minute))
 	if got["e2e-2@itu.int"] != 1 {
 		t.Fatalf("after the restart: copies %v, want e2e-2 once", got)
 	}
@@ -299,13 +194,13 @@ func TestE2EDovecotRestartWhileIdling(t *testing.T) {
 // were.
 func TestE2EReplayLeavesDovecotMailboxUnchanged(t *testing.T) {
 	mailstack.Required(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{"bureau@example.org"}})
+	stack := e2ehelp.StartStack(t)
 	for i := range 5 {
-		stack.Append(t, "bureau@example.org", "INBOX", e2eInvitation(i))
+		stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(i))
 	}
-	before := stack.Flags(t, "bureau@example.org", "INBOX")
-	config := writeConfig(t, stack, queuetest.SQLite(t))
-	cmd := caucusgateCmd(t, "replay", "-config", config, "-account", "bureau", "-since", "0", "-json")
+	before := stack.Flags(t, e2ehelp.Bureau, "INBOX")
+	config := e2ehelp.WriteConfig(t, stack, queuetest.SQLite(t), e2eRules)
+	cmd := e2ehelp.Command(t, "replay", "-config", config, "-account", "bureau", "-since", "0", "-json")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("replay: %v", err)
@@ -319,7 +214,7 @@ func TestE2EReplayLeavesDovecotMailboxUnchanged(t *testing.T) {
 			t.Errorf("replay line %s", l)
 		}
 	}
-	after := stack.Flags(t, "bureau@example.org", "INBOX")
+	after := stack.Flags(t, e2ehelp.Bureau, "INBOX")
 	if fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("flags changed by replay:\nbefore %v\nafter  %v", before, after)
 	}

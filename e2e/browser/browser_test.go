@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 	"caucusgate/queue/queuetest"
 )
@@ -75,10 +76,10 @@ rules:
 func TestE2EBrowserApprovesHeldMessage(t *testing.T) {
 	mailstack.Required(t)
 	requireChromium(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
+	stack := e2ehelp.StartStack(t)
 	d := startBrowserDaemon(t, stack)
 
-	stack.Append(t, fwdAccount, "INBOX", browserHeldMessage())
+	stack.Append(t, e2ehelp.Bureau, "INBOX", browserHeldMessage())
 	id := d.waitHeld(t, browserHeldSubject)
 	if n := len(stack.Messages(t, browserCaucus)); n != 0 {
 		t.Fatalf("%s got %d messages while the message was held, want none before the approval", browserCaucus, n)
@@ -125,14 +126,10 @@ type browserDaemon struct {
 func startBrowserDaemon(t *testing.T, stack *mailstack.Stack) *browserDaemon {
 	t.Helper()
 	addr := freeAddr(t)
-	config := fwdConfig(t, stack, queuetest.SQLite(t), browserRules)
-	src, err := os.ReadFile(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, config, string(src)+fmt.Sprintf("listen: %s\nadmin:\n  username: %s\n  password_env: E2E_ADMIN_PASSWORD\n",
-		addr, browserAdminUser))
-	cmd := caucusgateCmd(t, "run", "-config", config)
+	cfg := e2ehelp.ForStack(stack, queuetest.SQLite(t), browserRules)
+	cfg.Extra = fmt.Sprintf("listen: %s\nadmin:\n  username: %s\n  password_env: E2E_ADMIN_PASSWORD\n", addr, browserAdminUser)
+	config := cfg.Write(t, t.TempDir())
+	cmd := e2ehelp.Command(t, "run", "-config", config)
 	cmd.Env = append(cmd.Env, "E2E_ADMIN_PASSWORD="+browserAdminPassword)
 	p := &daemonProcess{cmd: cmd, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &p.out, &p.out
@@ -177,7 +174,7 @@ func (p *daemonProcess) stop(t *testing.T) {
 		t.Errorf("the daemon did not stop cleanly on SIGTERM: %v", err)
 	}
 	if t.Failed() {
-		t.Logf("daemon output:\n%s", tail(p.out.String(), 80))
+		t.Logf("daemon output:\n%s", e2ehelp.Tail(p.out.String(), 80))
 	}
 }
 
@@ -324,7 +321,7 @@ func newBrowser(t *testing.T, base string) *browser {
 			b.auth.wait()
 		}
 		if t.Failed() {
-			t.Logf("chromium output:\n%s", tail(out.String(), 40))
+			t.Logf("chromium output:\n%s", e2ehelp.Tail(out.String(), 40))
 		}
 	})
 	// The first action starts the browser and binds it to ctx, which has
@@ -577,19 +574,19 @@ func (a *basicAuthAnswerer) wait() { a.wg.Wait() }
 // then the caucus holds the approved message once and the marker once.
 func checkDeliveredOnce(t *testing.T, stack *mailstack.Stack, d *browserDaemon) {
 	t.Helper()
-	first := copiesByMessageID(t, stack.WaitMessages(t, browserCaucus, 1, browserBudget))
+	first := e2ehelp.CopiesByMessageID(t, stack.WaitMessages(t, browserCaucus, 1, browserBudget))
 	if first[browserHeldID] != 1 {
 		t.Fatalf("%s got %v, want the approved %s once", browserCaucus, first, browserHeldID)
 	}
 	const marker = 61
-	stack.Append(t, fwdAccount, "INBOX", e2eInvitation(marker))
+	stack.Append(t, e2ehelp.Bureau, "INBOX", e2ehelp.Invitation(marker))
 	stack.WaitMessages(t, browserCaucus, 2, browserBudget)
 	browserEventually(t, "the delivery queue to drain (caucusgate_queue_depth 0)", func() bool {
 		depth, ok := d.queueDepth()
 		return ok && depth == 0
 	})
 	stack.WaitPostfixIdle(t, browserBudget)
-	got := copiesByMessageID(t, stack.Messages(t, browserCaucus))
+	got := e2ehelp.CopiesByMessageID(t, stack.Messages(t, browserCaucus))
 	want := map[string]int{browserHeldID: 1, fmt.Sprintf("e2e-%d@itu.int", marker): 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("%s holds %v after the daemon's later passes, want %v", browserCaucus, got, want)

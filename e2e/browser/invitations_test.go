@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 )
 
@@ -39,11 +40,11 @@ func browserInvitation() []byte {
 func TestE2EBrowserInvitations(t *testing.T) {
 	mailstack.Required(t)
 	requireChromium(t)
-	stack := mailstack.Start(t, mailstack.Options{Users: []string{fwdAccount}})
+	stack := e2ehelp.StartStack(t)
 	d := startBrowserDaemon(t, stack)
 
-	stack.Append(t, fwdAccount, "INBOX", browserInvitation())
-	copies := copiesByMessageID(t, stack.WaitMessages(t, browserCaucus, 1, browserBudget))
+	stack.Append(t, e2ehelp.Bureau, "INBOX", browserInvitation())
+	copies := e2ehelp.CopiesByMessageID(t, stack.WaitMessages(t, browserCaucus, 1, browserBudget))
 	if copies[invitationID] != 1 {
 		t.Fatalf("%s got %v, want the invitation once", browserCaucus, copies)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"caucusgate/internal/e2ehelp"
 )
 
 // The fault kinds a round can inject.
@@ -109,7 +111,7 @@ func (r *run) stallRelay() {
 // message a new UID, and then new mail: what was forwarded must not be
 // forwarded again.
 func (r *run) resetUIDValidity() {
-	before, after := r.stack.ResetUIDValidity(r.t, bureau)
+	before, after := r.stack.ResetUIDValidity(r.t, e2ehelp.Bureau)
 	r.t.Logf("UIDVALIDITY %d -> %d", before, after)
 	r.faults.Add(faultUIDValidity)
 	r.appendBatch()

@@ -3,20 +3,16 @@ package chaos_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"caucusgate/internal/chaos"
+	"caucusgate/internal/e2ehelp"
 	"caucusgate/internal/mailstack"
 )
 
 const (
-	bureau = "bureau@example.org"
 	// roundBudget bounds the wait for a round's mail at the relay; a round
 	// that overruns it is logged and the final drain decides.
 	roundBudget = 3 * time.Minute
@@ -47,34 +43,6 @@ replies:
   schedule: "@every 20s"
 `
 
-var (
-	buildOnce sync.Once
-	built     string
-	buildErr  error
-)
-
-// binary builds the daemon once, with the test-only fault hooks
-// (-tags chaoshook), before any timer starts.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "caucusgate-chaos-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		built = filepath.Join(dir, "caucusgate")
-		out, err := exec.Command("go", "build", "-tags", "chaoshook", "-o", built, "../../cmd/caucusgate").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build -tags chaoshook: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return built
-}
-
 // instance is one daemon of the run and the environment it starts with.
 type instance struct {
 	name string
@@ -103,7 +71,8 @@ type run struct {
 }
 
 func newRun(t *testing.T, name, dsn string, instances int) *run {
-	bin := binary(t)
+	// Built with the test-only fault hooks before any timer starts.
+	bin := e2ehelp.Binary(t, "chaoshook")
 	seed := *flagSeed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
@@ -111,7 +80,7 @@ func newRun(t *testing.T, name, dsn string, instances int) *run {
 	r := &run{t: t, name: name, seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0)), dir: t.TempDir(), binary: bin,
 		answered: map[int]bool{}}
 	t.Logf("chaos %s: seed %d (replay with scripts/chaos -seed %d)", name, seed, seed)
-	r.stack = mailstack.Start(t, mailstack.Options{Users: []string{bureau}})
+	r.stack = e2ehelp.StartStack(t)
 	r.relay = chaos.StartRelay(t, r.stack.SMTPAddr)
 	store := dsn
 	if strings.HasPrefix(dsn, "postgres") {
@@ -126,7 +95,7 @@ func newRun(t *testing.T, name, dsn string, instances int) *run {
 	} else {
 		r.sqlite = dsn
 	}
-	r.config = r.writeConfig(store)
+	r.config = e2ehelp.Config{Store: store, IMAPAddr: r.stack.IMAPAddr, SMTPAddr: r.relay.Addr, Rules: rules}.Write(t, r.dir)
 	for i := range instances {
 		in := &instance{name: fmt.Sprintf("daemon%d", i+1)}
 		if i == 1 {
@@ -140,37 +109,9 @@ func newRun(t *testing.T, name, dsn string, instances int) *run {
 	return r
 }
 
-func (r *run) writeConfig(store string) string {
-	cfg := fmt.Sprintf(`store: %q
-accounts:
-  - name: bureau
-    imap: imap://%s
-    username: %s
-    password_env: CHAOS_BUREAU_PASSWORD
-    address: %s
-    start: all
-    poll_interval: 2s
-relay:
-  url: smtp://%s
-  hostname: gateway.example.org
-rules: rules.yaml
-`, store, r.stack.IMAPAddr, bureau, bureau, r.relay.Addr)
-	write(r.t, filepath.Join(r.dir, "rules.yaml"), rules)
-	path := filepath.Join(r.dir, "caucusgate.yaml")
-	write(r.t, path, cfg)
-	return path
-}
-
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // start starts an instance's daemon with its environment and extra.
 func (r *run) start(in *instance, extra ...string) {
-	env := append([]string{"CHAOS_BUREAU_PASSWORD=" + mailstack.Password}, in.env...)
+	env := append([]string{e2ehelp.PasswordEnv + "=" + mailstack.Password}, in.env...)
 	in.d = chaos.StartDaemon(r.t, in.name, r.dir, r.binary, append(env, extra...), "run", "-config", r.config)
 }
 
@@ -212,7 +153,7 @@ func (r *run) appendBatch() {
 	for range *flagBatch {
 		i := r.next
 		r.next++
-		r.stack.Append(r.t, bureau, "INBOX", invitation(i))
+		r.stack.Append(r.t, e2ehelp.Bureau, "INBOX", invitation(i))
 		for _, c := range caucuses {
 			r.expected = append(r.expected, chaos.Key{MessageID: invitationID(i), Rcpt: c})
 		}
@@ -225,7 +166,7 @@ func invitation(i int) []byte {
 	return []byte(fmt.Sprintf("From: ITU Events <events@itu.int>\r\nTo: %s\r\n"+
 		"Subject: Invitation %d to the consultation\r\nMessage-ID: <%s>\r\n"+
 		"Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
-		"Dear bureau,\r\nyou are invited (%d).\r\n", bureau, i, invitationID(i), time.Now().Format(time.RFC1123Z), i))
+		"Dear bureau,\r\nyou are invited (%d).\r\n", e2ehelp.Bureau, i, invitationID(i), time.Now().Format(time.RFC1123Z), i))
 }
 
 // missing counts the expected deliveries the relay has not accepted yet.
