@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"regexp"
 	"testing"
 	"time"
 
+	"caucusgate/gateway"
 	"caucusgate/queue"
 )
 
@@ -13,11 +12,8 @@ import (
 // the gateway's BounceScoring, Mailman's defaults when absent; a bad value
 // is a located error.
 func TestBounceKeys(t *testing.T) {
-	for _, c := range []struct {
-		keys string
-		want queue.BounceScoring
-		err  string
-	}{
+	scoring := func(gc gateway.Config) queue.BounceScoring { return gc.BounceScoring }
+	testConfigKeys(t, scoring, []keysCase[queue.BounceScoring]{
 		{"", queue.BounceScoring{Threshold: 5, StaleAfter: 7 * 24 * time.Hour}, ""},
 		{"bounce_score_threshold: 3\nbounce_info_stale_after: 14d\n", queue.BounceScoring{Threshold: 3, StaleAfter: 14 * 24 * time.Hour}, ""},
 		{"bounce_score_threshold: 2.5\nbounce_info_stale_after: 1d\n", queue.BounceScoring{Threshold: 2.5, StaleAfter: 24 * time.Hour}, ""},
@@ -29,29 +25,5 @@ func TestBounceKeys(t *testing.T) {
 		{"bounce_info_stale_after: -7d\n", queue.BounceScoring{}, `bounce_info_stale_after "-7d"`},
 		{"bounce_info_stale_after: 1d12h\n", queue.BounceScoring{}, `bounce_info_stale_after "1d12h"`},
 		{"bounce_score_threshold: five\n", queue.BounceScoring{}, `bounce_score_threshold`},
-	} {
-		_, config := cliWorld(t, membersRules)
-		appendTo(t, config, c.keys)
-		var diag bytes.Buffer
-		cfg, err := loadConfig(config, &diag)
-		if c.err != "" {
-			if err == nil || !regexpMatch(c.err, diag.String()) {
-				t.Errorf("%q: %v\n%s\nwant %s", c.keys, err, diag.String(), c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v\n%s", c.keys, err, diag.String())
-			continue
-		}
-		gc, err := gatewayConfig(cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if gc.BounceScoring != c.want {
-			t.Errorf("%q: %+v, want %+v", c.keys, gc.BounceScoring, c.want)
-		}
-	}
+	})
 }
-
-func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
