@@ -94,13 +94,6 @@ func validDay(y, m, d int, loc *time.Location) (time.Time, bool, bool) {
 	return t, true, true
 }
 
-const (
-	// spanWords is how many words a date takes at most ("20 de marzo de 2027").
-	spanWords = 6
-	// maxSpans bounds the parses of one window.
-	maxSpans = 3
-)
-
 // spans are the stretches of a window that may hold a date: each starts at a
 // day number or a month name. Handing dateparser a few words rather than the
 // window keeps its n-gram search (a parse per n-gram) cheap.
