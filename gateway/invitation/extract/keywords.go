@@ -98,19 +98,3 @@ func (a anchors) find(text string, max int) []match {
 	}
 	return out
 }
-
-// months are the month names and abbreviations of the three languages, used
-// to require that a window's date names a month (dateparser also takes "18h"
-// or a bare weekday).
-var monthWords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`january february march april may june july august september october november december
-		jan feb mar apr jun jul aug sep sept oct nov dec
-		janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre decembre
-		janv févr fevr avr juil déc
-		enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre
-		ene abr ago dic`) {
-		m[w] = true
-	}
-	return m
-}()

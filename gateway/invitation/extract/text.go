@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	dps "github.com/markusmobius/go-dateparser"
 )
 
 const (
@@ -19,7 +17,6 @@ const (
 
 // Extractor finds dates in text. It is safe for concurrent use.
 type Extractor struct {
-	parser   *dps.Parser
 	anchors  anchors
 	keywords keywords
 	loc      *time.Location
@@ -30,7 +27,7 @@ func New(loc *time.Location) *Extractor {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Extractor{parser: &dps.Parser{}, anchors: compileAnchors(), keywords: phraseKeywords(), loc: loc}
+	return &Extractor{anchors: compileAnchors(), keywords: phraseKeywords(), loc: loc}
 }
 
 // Text finds the earliest response deadline and the earliest event date that
@@ -88,39 +85,8 @@ func (x *Extractor) window(a anchor, phrase, w string, received time.Time) (Date
 		}
 		return x.date(a, phrase, d, w), true
 	}
-	for _, span := range spans(w) {
-		if d, ok := x.parse(a, span, received); ok {
-			return x.date(a, phrase, d.Time, d.Phrase), true
-		}
-	}
-	return Date{}, false
-}
-
-// parse reads the first date of a span that names a day and a month.
-func (x *Extractor) parse(a anchor, span string, received time.Time) (Date, bool) {
-	cfg := &dps.Configuration{
-		Languages:       []string{a.lang},
-		CurrentTime:     received.In(x.loc),
-		DefaultTimezone: x.loc,
-		SearchStrategy:  "ngram",
-		RequiredParts:   []string{"day", "month"},
-	}
-	res, err := x.parser.SearchWithLanguage(cfg, a.lang, span)
-	if err != nil {
-		return Date{}, false
-	}
-	for _, r := range res {
-		if !hasDay(r.Text) || !hasMonthWord(r.Text) {
-			continue
-		}
-		t := r.Date.Time
-		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, x.loc)
-		if !hasYear(r.Text) {
-			day = anchorYear(day.Month(), day.Day(), received.In(x.loc))
-		}
-		if plausible(day, received) {
-			return Date{Time: day, Phrase: r.Text}, true
-		}
+	if d, matched, ok := readDate(a.lang, w, received.In(x.loc)); ok {
+		return x.date(a, phrase, d, matched), true
 	}
 	return Date{}, false
 }
