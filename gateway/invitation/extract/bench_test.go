@@ -19,12 +19,13 @@ func BenchmarkTextLong(b *testing.B) {
 	x := New(zurich)
 	x.Text(longInvitation, received) // warm, as in a long-running process
 	b.SetBytes(int64(len(longInvitation)))
-	b.ResetTimer()
+	since := processCPU()
 	for b.Loop() {
 		if f := x.Text(longInvitation, received); f.Deadline == nil {
 			b.Fatal("no deadline")
 		}
 	}
+	reportCPU(b, since)
 }
 
 // digitsInvitation is a long invitation whose every paragraph holds digits
@@ -47,27 +48,35 @@ func BenchmarkTextDigits(b *testing.B) {
 	x := New(zurich)
 	x.Text(digitsInvitation, received) // as in BenchmarkTextLong
 	b.SetBytes(int64(len(digitsInvitation)))
+	since := processCPU()
 	for b.Loop() {
 		if f := x.Text(digitsInvitation, received); f.Deadline == nil || f.Event == nil {
 			b.Fatal("no deadline or event")
 		}
 	}
+	reportCPU(b, since)
 }
+
+// benchNoDates holds a keyword ("due") and digits in one long paragraph.
+var benchNoDates = strings.Repeat("Thank you for your message of 3 items; we will come back to you in due course, room 23.\n", 50)
 
 func BenchmarkTextNoDates(b *testing.B) {
 	x := New(zurich)
-	text := strings.Repeat("Thank you for your message of 3 items; we will come back to you in due course, room 23.\n", 50)
-	b.SetBytes(int64(len(text)))
+	b.SetBytes(int64(len(benchNoDates)))
+	since := processCPU()
 	for b.Loop() {
-		x.Text(text, received)
+		x.Text(benchNoDates, received)
 	}
+	reportCPU(b, since)
 }
 
 func BenchmarkCalendar(b *testing.B) {
 	cal := vcal(append(strings.Split(outlookTZ, "\n"), event("DTSTART;TZID=Bureau Custom Time:20270302T100000")...)...)
+	since := processCPU()
 	for b.Loop() {
 		if f := Calendar(cal, zurich); f.Event == nil {
 			b.Fatal("no event")
 		}
 	}
+	reportCPU(b, since)
 }
