@@ -10,7 +10,7 @@ import (
 // wholeScan is how anchors were found before find tried only the places a
 // phrase may open: the regexp unanchored over the whole text.
 func wholeScan() func(text string, max int) []match {
-	pattern, which := anchorPattern()
+	pattern, which := anchorPattern(allPhrases())
 	re := regexp.MustCompile(`(?i)` + pattern)
 	return func(text string, max int) []match { return scanWith(re, which, text, max) }
 }
@@ -73,4 +73,29 @@ func FuzzFindAsWholeScan(f *testing.F) {
 			t.Fatalf("find(%q) =\n%v, want\n%v", text, got, want)
 		}
 	})
+}
+
+func TestHasFoldPrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text, prefix string
+		want         bool
+	}{
+		{"Deadline: 3 May", "deadline", true},
+		{"DEADLINE", "deadline", true},
+		{"deadlin", "deadline", false},
+		{"ſubmit", "submit", true},
+		{"\u212aeynote", "keynote", true},
+		{"Échéance", "échéance", true},
+		{"d'ici le", "d'ici le", true},
+		{"d’ici le", "d'ici le", false},
+		{"d@ici", "d'ici", false},
+		{"due\tby", "due by", false},
+		{"[ue", "{ue", false},
+	}
+	for _, tc := range tests {
+		if got := hasFoldPrefix(tc.text, tc.prefix); got != tc.want {
+			t.Errorf("hasFoldPrefix(%q, %q) = %v", tc.text, tc.prefix, got)
+		}
+	}
 }

@@ -25,16 +25,19 @@ func readable(text string) string {
 	out := make([]string, 0, len(lines))
 	inHeader := false
 	for _, l := range lines {
+		// Every pattern but ">" needs a colon or a dash run: most lines are
+		// spared four regexps.
+		colon, dashes := strings.Contains(l, ":"), strings.Contains(l, "--")
 		switch {
-		case separator.MatchString(l):
+		case dashes && separator.MatchString(l):
 			inHeader = true
 			continue
-		case inHeader && (headerLine.MatchString(l) || isContinuation(l)):
+		case inHeader && ((colon && headerLine.MatchString(l)) || isContinuation(l)):
 			continue
-		case strings.HasPrefix(strings.TrimSpace(l), ">"), attribution.MatchString(l):
+		case strings.HasPrefix(strings.TrimSpace(l), ">"), colon && attribution.MatchString(l):
 			inHeader = false
 			continue
-		case fromLine.MatchString(l) && startsHeaderBlock(out):
+		case colon && fromLine.MatchString(l) && startsHeaderBlock(out):
 			inHeader = true
 			continue
 		}

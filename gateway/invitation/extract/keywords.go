@@ -53,13 +53,22 @@ var anchorPhrases = []struct {
 	}},
 }
 
-// anchors is every phrase of every language in one case-insensitive regexp;
-// a phrase's group says which. It is anchored, and tried only where a word
-// may open a phrase (starts).
+// anchors finds the anchor phrases of a text: run unanchored over a
+// paragraph, one case-insensitive alternation of every phrase, a capture
+// each, costs Go's NFA milliseconds for a few kB, since it carries every
+// alternative through every byte. So a regexp is run, anchored, only at the
+// places where a match can start, and only with the phrases that may open
+// there: they are grouped by the letter they open with (its case fold).
 type anchors struct {
-	re     *regexp.Regexp
-	which  []anchor // by capture group, 1-based
-	starts starts
+	byFirst map[rune]*phraseSet
+	all     *phraseSet // tried everywhere when some phrase's opening is unknown
+}
+
+// phraseSet is some phrases, in their order, as one anchored regexp.
+type phraseSet struct {
+	re       *regexp.Regexp
+	which    []anchor // by capture group, 1-based
+	openings []string // lower case; every match opens with one, after its boundary
 }
 
 // anchor is what one phrase announces, in which language.
@@ -68,21 +77,62 @@ type anchor struct {
 	kind kind
 }
 
-func compileAnchors() anchors {
-	pattern, which := anchorPattern()
-	return anchors{re: regexp.MustCompile(`(?i)^` + pattern), which: which, starts: phraseStarts()}
+// phrase is one anchor phrase's pattern and what it announces.
+type phrase struct {
+	anchor
+	pattern string
 }
 
-// anchorPattern is every phrase as one alternative between non-letters, a
-// capture each, and what each capture announces.
-func anchorPattern() (string, []anchor) {
-	var alts []string
-	which := []anchor{{}}
+func allPhrases() []phrase {
+	var out []phrase
 	for _, g := range anchorPhrases {
 		for _, p := range g.phrases {
-			alts = append(alts, "("+p+")")
-			which = append(which, anchor{lang: g.lang, kind: g.kind})
+			out = append(out, phrase{anchor: anchor{lang: g.lang, kind: g.kind}, pattern: p})
 		}
+	}
+	return out
+}
+
+func compileAnchors() anchors {
+	phrases := allPhrases()
+	members := map[rune][]phrase{}
+	openings := map[rune][]string{}
+	for _, p := range phrases {
+		lits := phraseOpenings(p.pattern)
+		if lits == nil {
+			return anchors{all: compileSet(phrases, nil)}
+		}
+		seen := map[rune]bool{}
+		for _, l := range lits {
+			first, _ := utf8.DecodeRuneInString(l)
+			k := foldKey(first)
+			openings[k] = append(openings[k], l)
+			if !seen[k] {
+				seen[k] = true
+				members[k] = append(members[k], p)
+			}
+		}
+	}
+	a := anchors{byFirst: map[rune]*phraseSet{}}
+	for k, ps := range members {
+		a.byFirst[k] = compileSet(ps, openings[k])
+	}
+	return a
+}
+
+func compileSet(phrases []phrase, openings []string) *phraseSet {
+	pattern, which := anchorPattern(phrases)
+	return &phraseSet{re: regexp.MustCompile(`(?i)^` + pattern), which: which, openings: openings}
+}
+
+// anchorPattern is phrases as one alternative between non-letters, a capture
+// each, and what each capture announces.
+func anchorPattern(phrases []phrase) (string, []anchor) {
+	alts := make([]string, 0, len(phrases))
+	which := []anchor{{}}
+	for _, p := range phrases {
+		alts = append(alts, "("+p.pattern+")")
+		which = append(which, p.anchor)
 	}
 	return `(?:^|[^\p{L}])(?:` + strings.Join(alts, "|") + `)(?:[^\p{L}]|$)`, which
 }
@@ -96,61 +146,82 @@ type match struct {
 }
 
 // find returns the anchors of a text in order, at most max: the matches
-// that the regexp unanchored would find, leftmost first and not
-// overlapping. A match starts at the text's start or at the non-letter
-// before a phrase's first letter, so each such place is tried, from the end
-// of the previous match on. The regexp holds no look-behind but ^, which a
-// place after the start never satisfies (phrases open with a letter), so a
-// match found at a place is the one found there in the whole text.
+// that the alternation of every phrase, unanchored, would find, leftmost
+// first and not overlapping. A match starts at the text's start or at the
+// non-letter before a phrase's first letter, so each such place is tried,
+// from the end of the previous match on, with the phrases that may open
+// there (the others cannot match there, so the first that matches is the
+// one the whole alternation prefers). The regexp holds no look-behind but
+// ^, which a place after the start never satisfies (phrases open with a
+// letter), so a match found at a place is the one found there in the whole
+// text.
 func (a anchors) find(text string, max int) []match {
 	var out []match
 	for at := 0; at < len(text) && len(out) < max; {
-		start, ok := a.nextPlace(text, at)
-		if !ok {
+		start, set := a.nextPlace(text, at)
+		if set == nil {
 			break
 		}
-		m := a.re.FindStringSubmatchIndex(text[start:])
+		m := set.re.FindStringSubmatchIndex(text[start:])
 		if m == nil {
 			_, size := utf8.DecodeRuneInString(text[start:])
 			at = start + size
 			continue
 		}
-		out = append(out, a.matched(text, start, m))
+		out = append(out, set.matched(text, start, m))
 		at = start + m[1]
 	}
 	return out
 }
 
-// nextPlace returns the first place at or after at where a match may start:
-// the text's start before a letter, or a non-letter before a letter, where
-// the letters may open a phrase.
-func (a anchors) nextPlace(text string, at int) (int, bool) {
-	prevLetter := true // the start: a place only before a letter
+// nextPlace returns the first place at or after at where a match may start
+// (the text's start before a letter, or a non-letter before a letter), with
+// the phrases that may open there; nil when there is none.
+func (a anchors) nextPlace(text string, at int) (int, *phraseSet) {
+	prevLetter := true // at the start: a place only before a letter
 	if at > 0 {
 		prev, _ := utf8.DecodeLastRuneInString(text[:at])
 		prevLetter = unicode.IsLetter(prev)
 	}
 	for i, r := range text[at:] {
 		letter := unicode.IsLetter(r)
-		if letter && (at+i == 0 || !prevLetter) && a.starts.mayOpen(text[at+i:]) {
-			if at+i == 0 {
-				return 0, true
-			}
-			_, size := utf8.DecodeLastRuneInString(text[:at+i])
-			if at+i-size >= at {
-				return at + i - size, true
+		if letter && (at+i == 0 || !prevLetter) {
+			if set := a.opening(r, text[at+i:]); set != nil {
+				if at+i == 0 {
+					return 0, set
+				}
+				if _, size := utf8.DecodeLastRuneInString(text[:at+i]); at+i-size >= at {
+					return at + i - size, set
+				}
 			}
 		}
 		prevLetter = letter
 	}
-	return 0, false
+	return 0, nil
+}
+
+// opening returns the phrases that may open text, whose first rune is r.
+func (a anchors) opening(r rune, text string) *phraseSet {
+	if a.all != nil {
+		return a.all
+	}
+	set := a.byFirst[foldKey(r)]
+	if set == nil {
+		return nil
+	}
+	for _, o := range set.openings {
+		if hasFoldPrefix(text, o) {
+			return set
+		}
+	}
+	return nil
 }
 
 // matched turns the submatch m of the regexp run at start into a match.
-func (a anchors) matched(text string, start int, m []int) match {
-	for g := 1; g < len(a.which); g++ {
-		if s := m[2*g]; s >= 0 {
-			return match{anchor: a.which[g], phrase: text[start+s : start+m[2*g+1]], end: start + m[2*g+1]}
+func (s *phraseSet) matched(text string, start int, m []int) match {
+	for g := 1; g < len(s.which); g++ {
+		if b := m[2*g]; b >= 0 {
+			return match{anchor: s.which[g], phrase: text[start+b : start+m[2*g+1]], end: start + m[2*g+1]}
 		}
 	}
 	return match{end: start + m[1]}

@@ -17,9 +17,8 @@ const (
 
 // Extractor finds dates in text. It is safe for concurrent use.
 type Extractor struct {
-	anchors  anchors
-	keywords keywords
-	loc      *time.Location
+	anchors anchors
+	loc     *time.Location
 }
 
 // New returns an extractor whose dates are days in loc (the display zone).
@@ -27,7 +26,7 @@ func New(loc *time.Location) *Extractor {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Extractor{anchors: compileAnchors(), keywords: phraseKeywords(), loc: loc}
+	return &Extractor{anchors: compileAnchors(), loc: loc}
 }
 
 // Text finds the earliest response deadline and the earliest event date that
@@ -40,7 +39,7 @@ func (x *Extractor) Text(text string, received time.Time) Found {
 	var f Found
 	n := 0
 	for _, para := range strings.Split(body, "\n\n") {
-		if n >= maxAnchors || !strings.ContainsAny(para, "0123456789") || !x.keywords.mayHold(para) {
+		if n >= maxAnchors || !strings.ContainsAny(para, "0123456789") {
 			continue // a date needs a day number and an anchor, in one paragraph
 		}
 		for _, m := range x.anchors.find(para, maxAnchors-n) {

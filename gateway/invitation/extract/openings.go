@@ -7,33 +7,20 @@ import (
 	"unicode/utf8"
 )
 
-// starts are the words an anchor phrase can open with, by the case fold of
-// their first letter. The anchor regexp runs, anchored, only where a word
-// opens like one of them: run unanchored over a paragraph, its hundred
-// alternatives with captures cost Go's NFA milliseconds for a few kB. nil:
-// some phrase opens with no known word, and every word is tried.
-type starts map[rune][]string
-
-// phraseStarts returns the opening words of every anchor phrase.
-func phraseStarts() starts {
-	s := starts{}
-	for _, g := range anchorPhrases {
-		for _, p := range g.phrases { // each opens with a letter
-			re, err := syntax.Parse("(?i)"+p, syntax.Perl)
-			if err != nil {
-				return nil
-			}
-			words, _ := leadingLiterals(re.Simplify())
-			if words == nil {
-				return nil
-			}
-			for _, w := range words {
-				first, _ := utf8.DecodeRuneInString(w)
-				s[foldKey(first)] = append(s[foldKey(first)], w)
-			}
+// phraseOpenings returns the literals, lower case, of which every match of
+// a phrase opens with one, or nil when it cannot tell.
+func phraseOpenings(pattern string) []string {
+	re, err := syntax.Parse("(?i)"+pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	lits, _ := leadingLiterals(re.Simplify())
+	for _, l := range lits {
+		if l == "" {
+			return nil
 		}
 	}
-	return s
+	return lits
 }
 
 // leadingLiterals returns the literals of which every match of re opens with
@@ -110,27 +97,20 @@ func joinAll(a, b []string) []string {
 	return out
 }
 
-// mayOpen reports whether text may open an anchor phrase, comparing letters
-// as the regexp's (?i) does: by simple case folding, so the long s and the
+// hasFoldPrefix reports whether text opens with prefix, comparing letters as
+// the regexp's (?i) does: by simple case folding, so the long s and the
 // Kelvin sign count as s and k.
-func (s starts) mayOpen(text string) bool {
-	if s == nil {
-		return true
-	}
-	first, _ := utf8.DecodeRuneInString(text)
-	for _, w := range s[foldKey(first)] {
-		if hasFoldPrefix(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasFoldPrefix reports whether text opens with prefix under simple folding.
 func hasFoldPrefix(text, prefix string) bool {
 	for _, p := range prefix {
 		if text == "" {
 			return false
+		}
+		if c := text[0]; c < utf8.RuneSelf && p < utf8.RuneSelf { // the common case
+			if c != byte(p) && !('a' <= p && p <= 'z' && c|0x20 == byte(p)) {
+				return false
+			}
+			text = text[1:]
+			continue
 		}
 		r, size := utf8.DecodeRuneInString(text)
 		if foldKey(r) != foldKey(p) {
