@@ -25,6 +25,7 @@ var (
 	binPath  = flag.String("bin", "", "caucusgate binary, built before any timer starts")
 	sessions = flag.Int("sessions", 8, "relay sessions, for caucusgate and for the stack's limit")
 	runs     = flag.Int("runs", 3, "runs per tool and corpus; the median is printed")
+	rowKeys  = flag.String("rows", "limit,once,daemon,pg,fetchmail", "comma-separated rows to measure, in order: "+strings.Join(toolKeys(), ", "))
 )
 
 const (
@@ -43,25 +44,65 @@ type result struct {
 	cpu     time.Duration // the tool's own CPU (user+system); 0 when not measured
 }
 
-// tool forwards the n messages already in the bureau INBOX of s (or, for
-// the stack's limit, the corpus itself) and returns its own CPU time when
-// it measures it.
+// A forwarding is one tool's run, started.
+type forwarding struct {
+	// cpu returns the tool's own CPU (user+system) so far; it is called
+	// once every message is delivered. Nil: not measured.
+	cpu func() (time.Duration, error)
+	// exited receives the tool's exit if it ends on its own while the
+	// messages are awaited (a daemon that dies). Nil: it has already ended.
+	exited <-chan error
+}
+
+// A tool forwards the n messages already in the bureau INBOX of a stack
+// (or, for the stack's limit, the corpus itself).
 type tool struct {
-	name    string // printed
-	short   string // the subtest's name, short: Dovecot's sockets live under its directory
-	forward func(t *testing.T, s *mailstack.Stack, msgs [][]byte) (cpu time.Duration, err error)
+	key  string // selects the row (-rows); also names its subtests, short: Dovecot's sockets live under their directory
+	name string // printed
+	// prepare readies a run outside the timer (a config, a database) and
+	// returns start, which the timer starts with.
+	prepare func(t *testing.T, s *mailstack.Stack, msgs [][]byte) (start func() (forwarding, error))
 }
 
 var tools = []tool{
-	{"stack limit (go-smtp load client)", "limit", forwardLoad},
-	{"caucusgate run -once", "caucusgate", forwardCaucusgate},
-	{"fetchmail", "fetchmail", forwardFetchmail},
+	{"limit", "stack limit (go-smtp load client)", prepareLoad},
+	{"once", "caucusgate run -once", prepareCaucusgate(runOnce, sqliteStore)},
+	{"daemon", "caucusgate run (daemon)", prepareCaucusgate(runDaemon, sqliteStore)},
+	{"pg", "caucusgate run -once, PostgreSQL", prepareCaucusgate(runOnce, postgresStore)},
+	{"daemon-pg", "caucusgate run (daemon), PostgreSQL", prepareCaucusgate(runDaemon, postgresStore)},
+	{"fetchmail", "fetchmail", prepareFetchmail},
 }
 
-// TestForwardThroughput runs each tool on a fresh stack for each corpus,
-// times it until every message has arrived in the caucus Maildir through
-// Postfix (counted from directory listings), and prints the medians side by
-// side with their ratios to the stack's own limit.
+func toolKeys() []string {
+	keys := make([]string, len(tools))
+	for i, tl := range tools {
+		keys[i] = tl.key
+	}
+	return keys
+}
+
+// selectTools returns the tools named by keys, in the order given.
+func selectTools(keys string) ([]tool, error) {
+	var sel []tool
+	for _, k := range strings.Split(keys, ",") {
+		i := slices.IndexFunc(tools, func(tl tool) bool { return tl.key == strings.TrimSpace(k) })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown row %q; rows: %s", k, strings.Join(toolKeys(), ", "))
+		}
+		if slices.ContainsFunc(sel, func(tl tool) bool { return tl.key == tools[i].key }) {
+			return nil, fmt.Errorf("row %q named twice", k)
+		}
+		sel = append(sel, tools[i])
+	}
+	return sel, nil
+}
+
+// TestForwardThroughput runs each selected tool on a fresh stack for each
+// corpus, times it until every message has arrived in the caucus Maildir
+// through Postfix (counted from directory listings), and prints the medians
+// side by side with their ratios to the stack's own limit. Runs are
+// interleaved (every tool's first run, then every tool's second...), so
+// that a drift in the machine's load weighs on every row alike.
 func TestForwardThroughput(t *testing.T) {
 	if *mailDirs == "" {
 		t.Skip("forwarding benchmark: run scripts/bench-forward")
@@ -70,22 +111,28 @@ func TestForwardThroughput(t *testing.T) {
 	if *binPath == "" || *runs < 1 {
 		t.Fatal("-bin (a prebuilt caucusgate) and -runs >= 1 are required")
 	}
+	sel, err := selectTools(*rowKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, dir := range strings.Split(*mailDirs, ",") {
 		msgs := readMail(t, dir)
-		medians := make([]result, len(tools))
-		for i, tl := range tools {
-			var rs []result
-			for run := range *runs {
+		rs := make([][]result, len(sel))
+		for run := range *runs {
+			for i, tl := range sel {
 				// unique names: "#01" suffixes would end up in dovecot.conf, where # starts a comment
-				r, err := measure(t, fmt.Sprintf("%s-%s-%d", filepath.Base(dir), tl.short, run+1), tl, msgs)
+				r, err := measure(t, fmt.Sprintf("%s-%s-%d", filepath.Base(dir), tl.key, run+1), tl, msgs)
 				if err != nil {
 					t.Fatalf("%s, run %d on %s: %v", tl.name, run+1, dir, err)
 				}
-				rs = append(rs, r)
+				rs[i] = append(rs[i], r)
 			}
-			medians[i] = median(rs)
 		}
-		fmt.Print(report(filepath.Base(dir), msgs, medians))
+		medians := make(map[string]result, len(sel))
+		for i, tl := range sel {
+			medians[tl.key] = median(rs[i])
+		}
+		fmt.Print(report(filepath.Base(dir), msgs, sel, medians))
 	}
 }
 
@@ -99,14 +146,19 @@ func measure(t *testing.T, name string, tl tool, msgs [][]byte) (result, error) 
 		for _, m := range msgs {
 			s.Append(t, bureau, "INBOX", m)
 		}
-		start := time.Now()
-		if r.cpu, err = tl.forward(t, s, msgs); err != nil {
+		start := tl.prepare(t, s, msgs)
+		began := time.Now()
+		var f forwarding
+		if f, err = start(); err != nil {
 			return
 		}
-		if err = waitDelivered(s, caucus, len(msgs), budget); err != nil {
+		if err = waitDelivered(s, caucus, len(msgs), budget, f.exited); err != nil {
 			return
 		}
-		r.elapsed = time.Since(start)
+		r.elapsed = time.Since(began)
+		if f.cpu != nil {
+			r.cpu, err = f.cpu()
+		}
 	})
 	if err == nil && !ok {
 		err = errors.New("failed")
@@ -116,12 +168,23 @@ func measure(t *testing.T, name string, tl tool, msgs [][]byte) (result, error) 
 
 // median returns the run with the median elapsed time.
 func median(rs []result) result {
+	rs = slices.Clone(rs)
 	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.elapsed, b.elapsed) })
 	return rs[len(rs)/2]
 }
 
-// report formats one corpus's medians, the stack's limit first.
-func report(name string, msgs [][]byte, rs []result) string {
+// ratios are printed under the table for each pair of rows both measured:
+// numerator / denominator in messages per second.
+var ratios = []struct{ label, num, den string }{
+	{"caucusgate / fetchmail", "once", "fetchmail"},
+	{"daemon / run -once (SQLite)", "daemon", "once"},
+	{"PostgreSQL / SQLite (run -once)", "pg", "once"},
+	{"PostgreSQL / SQLite (daemon)", "daemon-pg", "daemon"},
+}
+
+// report formats one corpus's medians in the order of sel, with the ratio
+// of each to the stack's limit when the limit was measured.
+func report(name string, msgs [][]byte, sel []tool, medians map[string]result) string {
 	total := 0
 	for _, m := range msgs {
 		total += len(m)
@@ -131,21 +194,37 @@ func report(name string, msgs [][]byte, rs []result) string {
 		name, len(msgs), float64(total)/float64(len(msgs))/1000, *sessions, *runs)
 	fmt.Fprintf(&b, "%-36s %9s %8s %14s\n", "who", "msg/s", "×limit", "own CPU ms/msg")
 	rate := func(r result) float64 { return float64(len(msgs)) / r.elapsed.Seconds() }
-	limit := rate(rs[0])
-	for i, r := range rs {
-		cpu := "-"
+	limit, hasLimit := medians["limit"]
+	for _, tl := range sel {
+		r := medians[tl.key]
+		ofLimit, cpu := "-", "-"
+		if hasLimit {
+			ofLimit = fmt.Sprintf("%.2f", rate(r)/rate(limit))
+		}
 		if r.cpu > 0 {
 			cpu = fmt.Sprintf("%.2f", float64(r.cpu.Microseconds())/1000/float64(len(msgs)))
 		}
-		fmt.Fprintf(&b, "%-36s %9.1f %8.2f %14s\n", tools[i].name, rate(r), rate(r)/limit, cpu)
+		fmt.Fprintf(&b, "%-36s %9.1f %8s %14s\n", tl.name, rate(r), ofLimit, cpu)
 	}
-	fmt.Fprintf(&b, "caucusgate / fetchmail: %.2f×\n", rate(rs[1])/rate(rs[2]))
+	for _, q := range ratios {
+		num, okNum := medians[q.num]
+		den, okDen := medians[q.den]
+		if !okNum || !okDen {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %.2f× msg/s", q.label, rate(num)/rate(den))
+		if num.cpu > 0 && den.cpu > 0 {
+			fmt.Fprintf(&b, ", %.2f× CPU/msg", float64(num.cpu)/float64(den.cpu))
+		}
+		b.WriteString("\n")
+	}
 	return b.String()
 }
 
 // waitDelivered waits until user's Maildir (new and cur) holds n files,
-// counting directory entries without reading any file.
-func waitDelivered(s *mailstack.Stack, user string, n int, timeout time.Duration) error {
+// counting directory entries without reading any file. It gives up when
+// exited (nil: never) receives the exit of the tool that should deliver them.
+func waitDelivered(s *mailstack.Stack, user string, n int, timeout time.Duration, exited <-chan error) error {
 	dir := filepath.Join(s.Dir, "mail", strings.ToLower(user), "Maildir")
 	deadline := time.Now().Add(timeout)
 	for {
@@ -156,7 +235,11 @@ func waitDelivered(s *mailstack.Stack, user string, n int, timeout time.Duration
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s has %d messages after %v, want %d", user, got, timeout, n)
 		}
-		time.Sleep(countInterval)
+		select {
+		case err := <-exited:
+			return fmt.Errorf("%s has %d messages of %d, and the forwarder exited: %v", user, got, n, err)
+		case <-time.After(countInterval):
+		}
 	}
 }
 
@@ -200,18 +283,20 @@ func readMail(t *testing.T, dir string) [][]byte {
 	return msgs
 }
 
-// forwardLoad is the stack's own limit: the same corpus sent straight to
+// prepareLoad is the stack's own limit: the same corpus sent straight to
 // Postfix over the same number of sessions caucusgate relays on.
-func forwardLoad(_ *testing.T, s *mailstack.Stack, msgs [][]byte) (time.Duration, error) {
-	return 0, sendCorpus(s.SMTPAddr, bureau, caucus, msgs, *sessions)
+func prepareLoad(_ *testing.T, s *mailstack.Stack, msgs [][]byte) func() (forwarding, error) {
+	return func() (forwarding, error) {
+		return forwarding{}, sendCorpus(s.SMTPAddr, bureau, caucus, msgs, *sessions)
+	}
 }
 
-// forwardFetchmail polls the bureau mailbox once with fetchmail, keeping
+// prepareFetchmail polls the bureau mailbox once with fetchmail, keeping
 // the messages on the server, and hands each to Postfix for the caucus.
-func forwardFetchmail(t *testing.T, s *mailstack.Stack, _ [][]byte) (time.Duration, error) {
+func prepareFetchmail(t *testing.T, s *mailstack.Stack, _ [][]byte) func() (forwarding, error) {
 	host, port, err := net.SplitHostPort(s.IMAPAddr)
 	if err != nil {
-		return 0, err
+		t.Fatal(err)
 	}
 	rc := filepath.Join(t.TempDir(), "fetchmailrc")
 	conf := fmt.Sprintf("set no bouncemail\n"+
@@ -221,55 +306,23 @@ func forwardFetchmail(t *testing.T, s *mailstack.Stack, _ [][]byte) (time.Durati
 		"  keep fetchall no rewrite sslproto ''\n",
 		host, port, bureau, s.Password, strings.Replace(s.SMTPAddr, ":", "/", 1), caucus)
 	if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
-		return 0, err
-	}
-	cmd := exec.Command("fetchmail", "-f", rc, "--nodetach", "--silent",
-		"--pidfile", filepath.Join(filepath.Dir(rc), "pid"))
-	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(rc), "FETCHMAILHOME="+filepath.Dir(rc))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("fetchmail: %w: %s", err, out)
-	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
-}
-
-// forwardCaucusgate runs the prebuilt `caucusgate run -once` against the
-// stack with a rule forwarding everything to the caucus: the same one-pass
-// job fetchmail does, plus the store's bookkeeping. Its CPU is the
-// process's utime+stime as the kernel accounts it in /proc/PID/stat,
-// read when it is reaped (wait4's rusage).
-func forwardCaucusgate(t *testing.T, s *mailstack.Stack, _ [][]byte) (time.Duration, error) {
-	dir := t.TempDir()
-	config := writeBenchConfig(t, dir, s, "all", s.SMTPAddr, "")
-	cmd := exec.Command(*binPath, "run", "-once", "-config", config)
-	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("caucusgate run -once: %w: %s", err, out)
-	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
-}
-
-// writeBenchConfig writes a config and a rule forwarding everything to the
-// caucus through relay (host:port), taking the bureau's mail from start
-// (all, now), with the admin listener on listen when it is not empty, and
-// returns the config's path.
-func writeBenchConfig(t *testing.T, dir string, s *mailstack.Stack, start, relay, listen string) string {
-	t.Helper()
-	config := fmt.Sprintf("store: caucusgate.db\n"+
-		"accounts:\n  - name: bureau\n    imap: imap://%s\n    username: %s\n    password_env: BENCH_PASSWORD\n"+
-		"    address: %s\n    start: %s\n"+
-		"relay:\n  url: smtp://%s\n  hostname: gateway.example.org\n  sessions: %d\n"+
-		"rules: rules.yaml\n", s.IMAPAddr, bureau, bureau, start, relay, *sessions)
-	if listen != "" {
-		config += "listen: " + listen + "\n"
-	}
-	rules := fmt.Sprintf("caucuses:\n  - id: gender\n    name: Gender Caucus\n    address: %s\n"+
-		"rules:\n  - name: everything\n    when: {from: \"*\"}\n    forward: [gender]\n", caucus)
-	path := filepath.Join(dir, "caucusgate.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o600); err != nil {
-		t.Fatal(err)
+	return func() (forwarding, error) {
+		cmd := exec.Command("fetchmail", "-f", rc, "--nodetach", "--silent",
+			"--pidfile", filepath.Join(filepath.Dir(rc), "pid"))
+		cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(rc), "FETCHMAILHOME="+filepath.Dir(rc))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return forwarding{}, fmt.Errorf("fetchmail: %w: %s", err, out)
+		}
+		return forwarding{cpu: reapedCPU(cmd)}, nil
 	}
-	return path
+}
+
+// reapedCPU is the CPU of an ended process, from wait4's rusage: its
+// utime+stime as the kernel accounts it.
+func reapedCPU(cmd *exec.Cmd) func() (time.Duration, error) {
+	return func() (time.Duration, error) {
+		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+	}
 }

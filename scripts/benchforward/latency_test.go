@@ -120,7 +120,7 @@ func startDaemon(t *testing.T, s *mailstack.Stack, relayAddr string) int {
 	t.Helper()
 	dir := t.TempDir()
 	listen := freeAddr(t)
-	config := writeBenchConfig(t, dir, s, "now", relayAddr, listen)
+	config := writeBenchConfig(t, dir, s, benchConfig{start: "now", relay: relayAddr, listen: listen})
 	cmd := exec.Command(*binPath, "run", "-config", config)
 	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
 	var out bytes.Buffer

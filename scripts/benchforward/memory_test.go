@@ -36,7 +36,7 @@ func TestPeakMemory25MiB(t *testing.T) {
 		t.Fatal("-bin (a prebuilt caucusgate) is required")
 	}
 	dir := t.TempDir()
-	config := writeBenchConfig(t, dir, s, "all", s.SMTPAddr, "")
+	config := writeBenchConfig(t, dir, s, benchConfig{start: "all", relay: s.SMTPAddr})
 	cmd := exec.Command(*binPath, "run", "-once", "-config", config)
 	cmd.Env = append(os.Environ(), "BENCH_PASSWORD="+s.Password)
 	var out bytes.Buffer
@@ -53,7 +53,7 @@ func TestPeakMemory25MiB(t *testing.T) {
 	}
 	t.Logf("caucusgate's output (GODEBUG=gctrace=1 in the environment adds the collector's):\n%s", out.Bytes())
 	elapsed := time.Since(start)
-	if err := waitDelivered(s, caucus, 1, budget); err != nil {
+	if err := waitDelivered(s, caucus, 1, budget, nil); err != nil {
 		t.Fatal(err)
 	}
 	rusage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
