@@ -29,6 +29,7 @@ type dotStuffer struct {
 	lineStart bool // the next byte starts a line
 	cr        bool // a CR ended the last write, not written yet
 	crlf      bool // a CRLF ended the last write, not written yet
+	dots      []int
 }
 
 func newDotStuffer(w *bufio.Writer) *dotStuffer {
@@ -39,6 +40,89 @@ func (d *dotStuffer) Write(b []byte) (int, error) {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return 0, fmt.Errorf("%w: NUL", ErrBareBytes)
 	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if !d.wellFormed(b) {
+		return d.writeLines(b) // refused: it finds the first stray byte
+	}
+	if err := d.writeStuffed(b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// wellFormed says whether every CR and LF of b, with the CR held back
+// from the last write, belongs to a CRLF (a CR that ends b may yet), and
+// notes in d.dots where a line of b starts with a dot. It visits each LF
+// once and counts the CRs in one pass, which is what makes the stuffer
+// cheaper than a line at a time.
+func (d *dotStuffer) wellFormed(b []byte) bool {
+	if d.cr && b[0] != '\n' {
+		return false
+	}
+	d.dots = d.dots[:0]
+	paired := 0 // CRs of b that precede an LF
+	for i := bytes.IndexByte(b, '\n'); i >= 0; {
+		switch {
+		case i > 0 && b[i-1] == '\r':
+			paired++
+		case i > 0 || !d.cr:
+			return false
+		}
+		if i+1 < len(b) && b[i+1] == '.' {
+			d.dots = append(d.dots, i+1)
+		}
+		next := bytes.IndexByte(b[i+1:], '\n')
+		if next < 0 {
+			break
+		}
+		i += next + 1
+	}
+	if b[len(b)-1] == '\r' {
+		paired++ // held back: the next write must start with its LF
+	}
+	return bytes.Count(b, []byte{'\r'}) == paired
+}
+
+// writeStuffed writes b, which wellFormed accepted: what is held back,
+// then b in as few writes as its stuffing dots allow, less any CR or CRLF
+// that ends it, held back in turn.
+func (d *dotStuffer) writeStuffed(b []byte) error {
+	start := 0
+	if d.cr { // b starts with the LF of the CR held back
+		d.cr, d.crlf, d.lineStart = false, true, true
+		if start = 1; len(b) == 1 {
+			return nil
+		}
+	}
+	d.flushHeld()
+	end := len(b)
+	switch {
+	case bytes.HasSuffix(b, []byte("\r\n")):
+		d.crlf, end = true, end-2
+	case b[end-1] == '\r':
+		d.cr, end = true, end-1
+	}
+	if d.lineStart && start < end && b[start] == '.' {
+		d.w.WriteByte('.')
+	}
+	d.lineStart = b[len(b)-1] == '\n'
+	for _, dot := range d.dots {
+		if dot == start {
+			continue // after the LF of the CR held back: stuffed above
+		}
+		d.w.Write(b[start:dot])
+		d.w.WriteByte('.')
+		start = dot
+	}
+	_, err := d.w.Write(b[start:end])
+	return err
+}
+
+// writeLines writes b a line at a time, checking each, so that a refusal
+// names the first stray byte as it comes.
+func (d *dotStuffer) writeLines(b []byte) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		line, err := d.nextLine(b)

@@ -154,3 +154,40 @@ func TestSendKeepsDotsAndEnds(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDotStufferMatchesLines: the chunked stuffer writes what the line at
+// a time one, which it falls back on for refused input, writes, byte for
+// byte, and refuses what it refuses, in any chunks.
+func FuzzDotStufferMatchesLines(f *testing.F) {
+	for _, s := range []string{"", "a\r\n.b\r\n", ".\r\n.", "A\r.\rMAIL FROM:<x@y>\r\n", "\r\n..\r\n", "\r\n.\r\n", "a\r", "\r\r\n"} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
+		got, err := stuffed(in, int(chunk)+1)
+		want, wantErr := stuffedLines(in, int(chunk)+1)
+		if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("%q in chunks of %d: %q, %v; a line at a time %q, %v", in, int(chunk)+1, got, err, want, wantErr)
+		}
+	})
+}
+
+// stuffedLines is stuffed with every chunk written a line at a time.
+func stuffedLines(in []byte, chunk int) ([]byte, error) {
+	var out bytes.Buffer
+	bw := bufio.NewWriterSize(&out, 16)
+	d := newDotStuffer(bw)
+	for len(in) > 0 {
+		n := min(chunk, len(in))
+		if bytes.IndexByte(in[:n], 0) >= 0 {
+			return nil, ErrBareBytes
+		}
+		if _, err := d.writeLines(in[:n]); err != nil {
+			return nil, err
+		}
+		in = in[n:]
+	}
+	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	return append(out.Bytes(), "\r\n.\r\n"...), nil
+}
