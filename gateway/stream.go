@@ -18,18 +18,16 @@ func (e *errCompose) Unwrap() error { return e.err }
 
 // streamTo sends the message write produces through the relay, signed when
 // a DKIM signer is set. It streams: the message is never whole in memory,
-// whatever its size. A failure of write comes back as *errCompose.
+// whatever its size, and goes from write to the relay's connection without
+// a pipe in between (the relay calls write once DATA is accepted). A
+// failure of write comes back as *errCompose when the relay did not fail.
 func streamTo(ctx context.Context, relay *smtprelay.Relay, signer compose.Signer, env smtprelay.Envelope, write func(io.Writer) error) (smtprelay.Result, error) {
-	pr, pw := io.Pipe()
-	composed := make(chan error, 1)
-	go func() {
-		err := signedWrite(pw, signer, write)
-		pw.CloseWithError(err)
-		composed <- err
-	}()
-	res, err := relay.Send(ctx, env, pr)
-	pr.CloseWithError(errors.New("relay stopped reading"))
-	if cerr := <-composed; cerr != nil && err == nil {
+	var cerr error
+	res, err := relay.Stream(ctx, env, func(w io.Writer) error {
+		cerr = signedWrite(w, signer, write)
+		return cerr
+	})
+	if cerr != nil && err == nil {
 		return res, &errCompose{cerr}
 	}
 	return res, err

@@ -67,7 +67,17 @@ func New(cfg Config) (*Relay, error) {
 // permanent, in that order), so that a single recipient that can still
 // succeed keeps the message queued; Result.Rejected has each one's reply.
 func (r *Relay) Send(ctx context.Context, env Envelope, body io.Reader) (Result, error) {
-	res, err := r.submit(ctx, env, body)
+	return r.Stream(ctx, env, copyFrom(body))
+}
+
+// Stream is Send for a message that write produces: write is called at
+// most once, when the relay has accepted DATA, and writes the message to
+// the connection's dot-stuffing writer, so that it goes from whoever
+// composes it to the socket without a pipe or a copy in between. An error
+// of write's own (one its writer did not return) is taken as Send takes a
+// failure to read its body.
+func (r *Relay) Stream(ctx context.Context, env Envelope, write func(io.Writer) error) (Result, error) {
+	res, err := r.submit(ctx, env, write)
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -78,7 +88,7 @@ func (r *Relay) Send(ctx context.Context, env Envelope, body io.Reader) (Result,
 	return res, err
 }
 
-func (r *Relay) submit(ctx context.Context, env Envelope, body io.Reader) (Result, error) {
+func (r *Relay) submit(ctx context.Context, env Envelope, body content) (Result, error) {
 	if err := checkEnvelope(env); err != nil {
 		return Result{}, err
 	}
@@ -95,7 +105,7 @@ func (r *Relay) submit(ctx context.Context, env Envelope, body io.Reader) (Resul
 	return r.send(ctx, env, body)
 }
 
-func (r *Relay) send(ctx context.Context, env Envelope, body io.Reader) (Result, error) {
+func (r *Relay) send(ctx context.Context, env Envelope, body content) (Result, error) {
 	s, reused, err := r.session(ctx)
 	if err != nil {
 		return Result{}, err
@@ -129,7 +139,7 @@ func (r *Relay) session(ctx context.Context) (*session, bool, error) {
 }
 
 // attempt runs one transaction, closing the connection if ctx ends first.
-func (r *Relay) attempt(ctx context.Context, s *session, env Envelope, body io.Reader) (Result, stage, error) {
+func (r *Relay) attempt(ctx context.Context, s *session, env Envelope, body content) (Result, stage, error) {
 	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
 	res, st, err := r.transact(s, env, body)
 	if !stop() {

@@ -13,7 +13,7 @@ import (
 
 // transact runs MAIL, RCPT for each recipient, and DATA on s. It returns the
 // stage that failed; errors are not classified yet.
-func (r *Relay) transact(s *session, env Envelope, body io.Reader) (Result, stage, error) {
+func (r *Relay) transact(s *session, env Envelope, body content) (Result, stage, error) {
 	if s.dirty {
 		// go-smtp's Reset also makes the next command repeat EHLO, with
 		// our Hostname, which the relay takes as a second RSET.
@@ -125,7 +125,7 @@ func failRest(res Result, to []string, e *Error) Result {
 // speaks on, between go-smtp's DATA (which has read the 354) and the
 // closing of its DataCommand (which writes the final dot and reads the
 // reply), so that go-smtp still owns the protocol and its reply parsing.
-func (r *Relay) data(s *session, body io.Reader) error {
+func (r *Relay) data(s *session, body content) error {
 	w, err := s.client.Data()
 	if err != nil {
 		return fmt.Errorf("send DATA: %w", err)
@@ -144,43 +144,62 @@ func (r *Relay) data(s *session, body io.Reader) error {
 	return nil
 }
 
-// stuff copies the body, dot-stuffed, to the connection.
-func (r *Relay) stuff(s *session, body io.Reader) error {
+// content writes a message's body; an error its writer did not return
+// is a failure to read the message.
+type content func(io.Writer) error
+
+// copyFrom is the content of a message read from body.
+func copyFrom(body io.Reader) content {
+	return func(w io.Writer) error {
+		_, err := io.Copy(w, body)
+		return err
+	}
+}
+
+// stuff writes the body, dot-stuffed, to the connection.
+func (r *Relay) stuff(s *session, body content) error {
 	dst := &deadlineWriter{w: s.wire, conn: s.conn, timeout: r.cfg.CommandTimeout}
 	if s.buf == nil {
 		s.buf = bufio.NewWriterSize(dst, 32<<10)
 	} else {
 		s.buf.Reset(dst)
 	}
-	src := &trackingReader{r: body}
-	stuffer := newDotStuffer(s.buf)
-	_, err := io.Copy(stuffer, src)
+	stuffer := &trackingWriter{w: newDotStuffer(s.buf)}
+	err := body(stuffer)
 	if err == nil {
 		err = stuffer.finish()
 	}
 	switch {
-	case src.err != nil:
-		return &Error{Kind: KindTemporary, Message: "read message body", err: src.err}
-	case errors.Is(err, ErrBareBytes):
-		return &Error{Kind: KindPermanent, Message: "refused to send the message", err: err}
+	case err != nil && stuffer.err == nil:
+		return &Error{Kind: KindTemporary, Message: "read message body", err: err}
+	case errors.Is(stuffer.err, ErrBareBytes):
+		return &Error{Kind: KindPermanent, Message: "refused to send the message", err: stuffer.err}
 	case err != nil:
-		return fmt.Errorf("send message body: %w", err)
+		return fmt.Errorf("send message body: %w", stuffer.err)
 	}
 	return nil
 }
 
-// trackingReader remembers a read error, to tell it from a write error.
-type trackingReader struct {
-	r   io.Reader
+// trackingWriter remembers a write error, to tell it from a failure to
+// read the message.
+type trackingWriter struct {
+	w   *dotStuffer
 	err error
 }
 
-func (t *trackingReader) Read(b []byte) (int, error) {
-	n, err := t.r.Read(b)
-	if err != nil && err != io.EOF {
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	n, err := t.w.Write(b)
+	if err != nil {
 		t.err = err
 	}
 	return n, err
+}
+
+func (t *trackingWriter) finish() error {
+	if err := t.w.finish(); err != nil {
+		t.err = err
+	}
+	return t.err
 }
 
 // deadlineWriter bounds each write: go-smtp sets deadlines for replies, none
