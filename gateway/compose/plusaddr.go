@@ -24,17 +24,35 @@ import (
 // composed header block.
 type plusScrubber struct {
 	local, domain, own string
-	pattern            *regexp.Regexp
+	// ownLower is own in lower case when it is local+TOKEN@domain with
+	// nothing the pattern stops at in TOKEN, so that finding it in a
+	// header is finding what the pattern would match and spare: "" when
+	// it is not.
+	ownLower string
+	pattern  *regexp.Regexp // nil until a header needs it
 }
 
 func newPlusScrubber(s Spec) plusScrubber {
 	at := strings.LastIndexByte(s.Account, '@')
-	local, domain := s.Account[:at], s.Account[at+1:]
-	// The local part, a plus-part, then the domain, with the quote and
-	// space that RFC 5322's quoted and obsolete forms allow and readers
-	// accept around the @.
-	pattern := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(local) + `(\+[^\s@<>,;:()\[\]\\"]*)"?\s*@\s*` + regexp.QuoteMeta(domain))
-	return plusScrubber{local: local, domain: domain, own: s.ReplyTo, pattern: pattern}
+	p := plusScrubber{local: s.Account[:at], domain: s.Account[at+1:], own: s.ReplyTo}
+	if own := strings.ToLower(s.ReplyTo); isASCII(own) {
+		token, ok := strings.CutPrefix(own, strings.ToLower(p.local)+"+")
+		token, ok2 := strings.CutSuffix(token, "@"+strings.ToLower(p.domain))
+		if ok && ok2 && !strings.ContainsAny(token, " \t\n\f\r@<>,;:()[]\\\"") {
+			p.ownLower = own
+		}
+	}
+	return p
+}
+
+// withPattern compiles the pattern: the local part, a plus-part, then the
+// domain, with the quote and space that RFC 5322's quoted and obsolete
+// forms allow and readers accept around the @. It is compiled only for a
+// header that may need it: most name no plus-address but the copy's own,
+// and compiling it for each copy cost more than the rest of the header.
+func (p plusScrubber) withPattern() plusScrubber {
+	p.pattern = regexp.MustCompile(`(?i)` + regexp.QuoteMeta(p.local) + `(\+[^\s@<>,;:()\[\]\\"]*)"?\s*@\s*` + regexp.QuoteMeta(p.domain))
+	return p
 }
 
 // scrubHeader returns the header block with every foreign plus-address
@@ -44,6 +62,14 @@ func (p plusScrubber) scrubHeader(block []byte) []byte {
 	if !bytes.Contains(bytes.ToLower(block), []byte(strings.ToLower(p.local)+"+")) && !bytes.Contains(block, []byte("=?")) {
 		return block
 	}
+	if p.namesOnlyOwn(block) {
+		return block
+	}
+	return p.withPattern().scrubFields(block)
+}
+
+// scrubFields is scrubHeader with the pattern compiled, field by field.
+func (p plusScrubber) scrubFields(block []byte) []byte {
 	out := make([]byte, 0, len(block))
 	for _, f := range splitFields(block) {
 		scrubbed, changed := p.scrubField(string(f))
@@ -56,6 +82,30 @@ func (p plusScrubber) scrubHeader(block []byte) []byte {
 		}
 	}
 	return out
+}
+
+// namesOnlyOwn says that the pattern could only match the copy's own
+// address in block, which scrubText keeps: block is ASCII (so that the
+// pattern's case folding is ASCII's), holds no encoded word, and each
+// local part with a plus in it, in any case, starts the copy's own
+// address.
+func (p plusScrubber) namesOnlyOwn(block []byte) bool {
+	if p.ownLower == "" || !isASCII(block) || bytes.Contains(block, []byte("=?")) {
+		return false
+	}
+	lower := bytes.ToLower(block) // ASCII: the same offsets as block
+	plus := []byte(strings.ToLower(p.local) + "+")
+	for i := 0; ; {
+		j := bytes.Index(lower[i:], plus)
+		if j < 0 {
+			return true
+		}
+		i += j
+		if !bytes.HasPrefix(lower[i:], []byte(p.ownLower)) {
+			return false
+		}
+		i += len(plus)
+	}
 }
 
 // splitFields cuts a header block (CRLF line endings) into its fields,
@@ -159,4 +209,13 @@ func endsDomain(s string, i int) bool {
 
 func isLetterOrDigit(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isASCII[T string | []byte](s T) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -177,3 +177,24 @@ func TestForeignPlusAddressBecomesAccount(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNamesOnlyOwn: when scrubHeader skips the pattern because a header
+// names no plus-address of the account but the copy's own, the pattern
+// would have left it as it is.
+func FuzzNamesOnlyOwn(f *testing.F) {
+	f.Add([]byte("Reply-To: bureau+f7k2q9wx@example.org\r\nTo: caucus@itu.int\r\n"), "bureau+f7k2q9wx@example.org")
+	f.Add([]byte("Reply-To: BUREAU+F7K2Q9WX@Example.Org.evil\r\nCc: xbureau+a@example.org\r\n"), "bureau+f7k2q9wx@example.org")
+	f.Add([]byte("To: bureau+f7k2q9wx@example.orgbureau+other@example.org\r\n"), "bureau+f7k2q9wx@example.org")
+	f.Add([]byte("To: \"bureau+f7k2q9wx\"@example.org\r\n"), "bureau+f7k2q9wx\"@example.org")
+	f.Fuzz(func(t *testing.T, block []byte, own string) {
+		s := testSpec(Resend)
+		s.ReplyTo = own
+		p := newPlusScrubber(s)
+		if !p.namesOnlyOwn(block) {
+			return
+		}
+		if got := p.withPattern().scrubFields(block); !bytes.Equal(got, block) {
+			t.Fatalf("%q with own %q: skipped, but the pattern makes it %q", block, own, got)
+		}
+	})
+}

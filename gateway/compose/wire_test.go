@@ -100,3 +100,25 @@ func FuzzWire(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCountLineEnds: the one-pass count agrees with counting each kind
+// on its own, the check it replaced.
+func FuzzCountLineEnds(f *testing.F) {
+	for _, s := range []string{"", "\n", "\r", "a\r\nb", "\r\n\r\n", "\n\r", "a\rb\nc", "\r\r\n\n"} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, afterCR bool) {
+		want := lineEnds{
+			cr:   bytes.Count(b, []byte("\r")),
+			lf:   bytes.Count(b, []byte("\n")),
+			crlf: bytes.Count(b, []byte("\r\n")),
+		}
+		if afterCR && len(b) > 0 && b[0] == '\n' {
+			want.crlf++
+		}
+		if got := countLineEnds(b, afterCR); got != want {
+			t.Fatalf("%q after CR %v: %+v, want %+v", b, afterCR, got, want)
+		}
+	})
+}
