@@ -14,8 +14,13 @@ const (
 	// MaxHeaderBytes bounds the original header block. Real headers stay far
 	// below it; a larger block is malformed mail, held rather than composed.
 	MaxHeaderBytes = 1 << 20
-	// readBufferSize is also the longest header line accepted.
+	// readBufferSize is the buffer a message is read through when its
+	// source cannot write itself out (io.WriterTo), and the longest
+	// header line accepted, LF included.
 	readBufferSize = 64 << 10
+	// smallReadBufferSize is the buffer of a source that can: only its
+	// header is read through it.
+	smallReadBufferSize = 4 << 10
 	// maxLineBytes is RFC 5322 2.1.1's limit, line ending excluded.
 	maxLineBytes = 998
 )
@@ -104,10 +109,7 @@ func readHeader(r *bufio.Reader) (original, error) {
 func readHeaderLines(r *bufio.Reader) (lines [][]byte, blank []byte, err error) {
 	total := 0
 	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return nil, nil, malformed("header line over %d bytes", r.Size())
-		}
+		line, err := readLine(r)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, nil, err
 		}
@@ -125,6 +127,37 @@ func readHeaderLines(r *bufio.Reader) (lines [][]byte, blank []byte, err error) 
 			return lines, nil, nil
 		}
 	}
+}
+
+// readLine returns the next line, LF included, valid until the next read.
+// A line whose first readBufferSize bytes hold no LF is malformed,
+// whatever the size of r's buffer.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	long := bytes.Clone(line)
+	for errors.Is(err, bufio.ErrBufferFull) && len(long) < readBufferSize {
+		line, err = r.ReadSlice('\n')
+		long = append(long, line...)
+	}
+	switch {
+	case errors.Is(err, bufio.ErrBufferFull), len(long) > readBufferSize,
+		len(long) == readBufferSize && err != nil:
+		return nil, malformed("header line over %d bytes", readBufferSize)
+	}
+	return long, err
+}
+
+// newMessageReader buffers a message for readHeader. A source that can
+// write itself out gets a small buffer: past the header, the body goes
+// from the source to the writer without passing through it.
+func newMessageReader(raw io.Reader) *bufio.Reader {
+	if _, ok := raw.(io.WriterTo); ok {
+		return bufio.NewReaderSize(raw, smallReadBufferSize)
+	}
+	return bufio.NewReaderSize(raw, readBufferSize)
 }
 
 type lineKind int
@@ -249,7 +282,7 @@ func gatherFields(lines [][]byte, kinds []lineKind) []field {
 // to carry is left out, and the error (wrapping ErrMalformed) names it
 // while the other fields still come back.
 func HeaderFields(r io.Reader) ([][]byte, error) {
-	lines, blank, err := readHeaderLines(bufio.NewReaderSize(r, readBufferSize))
+	lines, blank, err := readHeaderLines(newMessageReader(r))
 	if err != nil && len(lines) == 0 {
 		return nil, err
 	}

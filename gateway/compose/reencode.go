@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"io"
@@ -195,7 +194,7 @@ func delimiterAt(body []byte, i int, dash string) delimiter {
 // reencodePart re-encodes one body part: its header as it is, or with its
 // transfer encoding replaced, then its body.
 func reencodePart(out *bytes.Buffer, part []byte, depth int) error {
-	o, err := readHeader(bufio.NewReaderSize(bytes.NewReader(part), readBufferSize))
+	o, err := readHeader(newMessageReader(bytes.NewReader(part)))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -198,7 +197,7 @@ type WireVerdict struct {
 
 // CheckWire reads raw as Write would and says what its copies need.
 func CheckWire(raw []byte) WireVerdict {
-	r := bufio.NewReaderSize(bytes.NewReader(raw), readBufferSize)
+	r := newMessageReader(bytes.NewReader(raw))
 	o, err := readHeader(r)
 	if err == nil {
 		err = o.checkWire()

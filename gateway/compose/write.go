@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 )
@@ -17,7 +16,7 @@ func Write(w io.Writer, spec Spec, raw io.Reader) error {
 	if err := spec.Validate(); err != nil {
 		return fmt.Errorf("compose: %w", err)
 	}
-	r := bufio.NewReaderSize(raw, readBufferSize)
+	r := newMessageReader(raw)
 	o, err := readHeader(r)
 	if err == nil {
 		err = o.checkWire()
