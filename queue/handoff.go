@@ -208,24 +208,38 @@ func (s *Store) claimHandedOff(ctx context.Context, id int64) (Delivery, *river.
 // delivery was not pending under it any more.
 var errNotClaimed = errors.New("delivery not claimable")
 
-// claimJobTx moves the delivery's current job from available to running,
-// attempted by this instance, as River's fetcher does. The state test in
-// the UPDATE is the compare-and-set: River's fetch and another sender's
-// claim both need the job available. nil: not claimed.
+// The claim moves the delivery's current job from available to running,
+// attempted by this instance, as River's fetcher does (attempt, attempted_at,
+// attempted_by: reclaimDead reads the last to find the instance). The state
+// test is the compare-and-set: River's fetch and another sender's claim
+// both need the job available. Parameters: attempted_at, this instance,
+// the job kind, the delivery.
+const (
+	sqlClaimJobSQLite = `UPDATE river_job SET state = 'running', attempt = attempt + 1,
+			attempted_at = ?, attempted_by = jsonb(json_array(?))
+		WHERE state = 'available' AND kind = ? AND id = (SELECT job_id FROM deliveries
+			WHERE id = ? AND state = 'pending' AND attempts_started = 0)
+		RETURNING id, attempt, max_attempts`
+	sqlClaimJobPostgres = `UPDATE river_job SET state = 'running', attempt = attempt + 1,
+			attempted_at = $1, attempted_by = ARRAY[$2::text]
+		WHERE state = 'available' AND kind = $3 AND id = (SELECT job_id FROM deliveries
+			WHERE id = $4 AND state = 'pending' AND attempts_started = 0)
+		RETURNING id, attempt, max_attempts`
+)
+
+// claimJobTx claims the delivery's current job for this instance. nil: not
+// claimed. The row holds what settling the job needs.
 func (s *Store) claimJobTx(ctx context.Context, tx *sql.Tx, deliveryID int64) (*rivertype.JobRow, error) {
-	var jobID int64
-	err := stmt(ctx, tx, s.stmts.claimJob).QueryRowContext(ctx, deliveryKind, deliveryID).Scan(&jobID)
+	now := time.Now().UTC() // River's clock, as in reclaim
+	row := &rivertype.JobRow{Kind: deliveryKind, State: rivertype.JobStateRunning,
+		AttemptedAt: &now, AttemptedBy: []string{s.instanceID}}
+	err := stmt(ctx, tx, s.stmts.claimJob).QueryRowContext(ctx, s.riverTime(now), s.instanceID, deliveryKind, deliveryID).
+		Scan(&row.ID, &row.Attempt, &row.MaxAttempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim job: %w", err)
-	}
-	now := time.Now().UTC() // River's clock, as in reclaim
-	row, err := s.driver.UnwrapExecutor(tx).JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{ID: jobID,
-		AttemptedAtDoUpdate: true, AttemptedAt: &now, AttemptedByDoUpdate: true, AttemptedBy: []string{s.instanceID}})
-	if err != nil {
-		return nil, fmt.Errorf("mark job %d attempted: %w", jobID, err)
 	}
 	return row, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river/rivertype"
 )
@@ -141,4 +142,56 @@ func TestHandedOffFailureIsRetriedByRiver(t *testing.T) {
 			t.Errorf("delivery attempted %d times, want 2", n)
 		}
 	})
+}
+
+// A delivery the hand-off of an instance claimed, which then died before
+// it sent, is reclaimed by the next daemon (on PostgreSQL: by a live
+// instance, from the claim's attempted_by) and sent once, as attempt 2.
+func TestHandedOffClaimOfADeadInstanceIsReclaimed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		dead := openTest(t, dsn, Options{})
+		begin(t, dead, 7, 0)
+		id := intake(t, dead, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
+		ctx := context.Background()
+		_, job, ok, err := dead.claimHandedOff(ctx, id)
+		if err != nil || !ok {
+			t.Fatalf("claimHandedOff = %v, %v; want claimed", ok, err)
+		}
+		row := getJob(t, dead, job.ID)
+		if row.State != rivertype.JobStateRunning || row.AttemptedAt == nil ||
+			len(row.AttemptedBy) != 1 || row.AttemptedBy[0] != dead.instanceID || row.Attempt != 1 {
+			t.Fatalf("claimed job = %s attempt %d at %v by %v; want running attempt 1 by %s",
+				row.State, row.Attempt, row.AttemptedAt, row.AttemptedBy, dead.instanceID)
+		}
+		if dead.dialect == dialectPostgres {
+			old := dead.micros(time.Now().Add(-2 * instanceDeadAfter))
+			if _, err := dead.db.Exec(dead.q(`INSERT INTO instances (id, host, pid, started_at, heartbeat_at)
+				VALUES (?, 'gone', 1, ?, ?)`), dead.instanceID, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := newRecorder(nil)
+		next := openTest(t, dsn, Options{OnOutcome: r.onOutcome})
+		claim(t, next)
+		if err := next.Start(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		o := r.waitOutcomes(t, 1)
+		if o[0].State != StateSent || o[0].Delivery.Attempt != 2 || len(r.callsFor(id)) != 1 {
+			t.Errorf("outcome = %s attempt %d after %d calls, want sent once at attempt 2",
+				o[0].State, o[0].Delivery.Attempt, len(r.callsFor(id)))
+		}
+		if st := jobState(t, next, job.ID); st != rivertype.JobStateCancelled {
+			t.Errorf("dead instance's job %s, want cancelled (replaced)", st)
+		}
+	})
+}
+
+func getJob(t *testing.T, s *Store, id int64) *rivertype.JobRow {
+	t.Helper()
+	j, err := s.client.JobGet(context.Background(), id)
+	if err != nil {
+		t.Fatalf("JobGet(%d): %v", id, err)
+	}
+	return j
 }

@@ -24,10 +24,6 @@ const (
 			WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
 		attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
 		WHERE id = ? AND attempts_started = ?`
-	sqlClaimJob = `UPDATE river_job SET state = 'running', attempt = attempt + 1
-		WHERE state = 'available' AND kind = ? AND id = (SELECT job_id FROM deliveries
-			WHERE id = ? AND state = 'pending' AND attempts_started = 0)
-		RETURNING id`
 )
 
 // preparedStmts are the hot statements of one store.
@@ -35,15 +31,30 @@ type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob *sql.Stmt
 }
 
-func (s *Store) prepare(ctx context.Context) error {
-	var err error
+// preparedStmt is one statement to prepare, written for each dialect.
+type preparedStmt struct {
+	into             **sql.Stmt
+	sqlite, postgres string // postgres "": sqlite's, rebound
+}
+
+func (s *Store) preparedList() []preparedStmt {
 	p := &s.stmts
-	for _, st := range []struct {
-		into  **sql.Stmt
-		query string
-	}{{&p.startAttempt, sqlStartAttempt}, {&p.attemptOwner, sqlAttemptOwner},
-		{&p.recordResult, sqlRecordResult}, {&p.claimJob, sqlClaimJob}} {
-		if *st.into, err = s.db.PrepareContext(ctx, s.q(st.query)); err != nil {
+	return []preparedStmt{
+		{into: &p.startAttempt, sqlite: sqlStartAttempt},
+		{into: &p.attemptOwner, sqlite: sqlAttemptOwner},
+		{into: &p.recordResult, sqlite: sqlRecordResult},
+		{into: &p.claimJob, sqlite: sqlClaimJobSQLite, postgres: sqlClaimJobPostgres},
+	}
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, st := range s.preparedList() {
+		query := s.q(st.sqlite)
+		if s.dialect == dialectPostgres && st.postgres != "" {
+			query = st.postgres
+		}
+		var err error
+		if *st.into, err = s.db.PrepareContext(ctx, query); err != nil {
 			return errors.Join(fmt.Errorf("prepare statement: %w", err), s.closeStmts())
 		}
 	}
@@ -51,11 +62,10 @@ func (s *Store) prepare(ctx context.Context) error {
 }
 
 func (s *Store) closeStmts() error {
-	p := &s.stmts
 	var errs []error
-	for _, st := range []*sql.Stmt{p.startAttempt, p.attemptOwner, p.recordResult, p.claimJob} {
-		if st != nil {
-			errs = append(errs, st.Close())
+	for _, st := range s.preparedList() {
+		if *st.into != nil {
+			errs = append(errs, (*st.into).Close())
 		}
 	}
 	return errors.Join(errs...)
