@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -144,7 +142,8 @@ func stopping(h *handoff) bool {
 }
 
 // attemptHandedOff makes one attempt of a handed-off delivery, if it can
-// claim it, and tells River the result as its worker would have.
+// claim it, and settles its job as River's executor would have, in the
+// transaction that records the result.
 func (s *Store) attemptHandedOff(ctx context.Context, dlv Deliverer, id int64, raw []byte) error {
 	d, job, ok, err := s.claimHandedOff(ctx, id)
 	if err != nil || !ok {
@@ -152,25 +151,7 @@ func (s *Store) attemptHandedOff(ctx context.Context, dlv Deliverer, id int64, r
 	}
 	start := time.Now()
 	deliverErr := s.deliver(ctx, dlv, d, raw)
-	verdict := s.finishAttempt(ctx, job, d, deliverErr, time.Since(start))
-	return s.settleJobRetrying(context.WithoutCancel(ctx), job, verdict)
-}
-
-// settleJobRetrying settles the job, trying again for about a minute when
-// the store fails (a connection cut): a job left running under a live
-// instance is never reclaimed, and would wait for River's stuck-job rescue
-// (rescueStuckAfter) before its delivery went out. River's own completer
-// retries the same way for the jobs its workers run.
-func (s *Store) settleJobRetrying(ctx context.Context, job *river.Job[deliveryArgs], verdict error) error {
-	giveUp := time.Now().Add(time.Minute)
-	for wait := 100 * time.Millisecond; ; wait = min(4*wait, 10*time.Second) {
-		err := s.settleJob(ctx, job, verdict)
-		if err == nil || time.Now().After(giveUp) {
-			return err
-		}
-		s.log.WarnContext(ctx, "settle handed-off job, retrying", "job", job.ID, "error", err)
-		time.Sleep(wait)
-	}
+	return s.finishHandedOff(ctx, job, d, deliverErr, time.Since(start))
 }
 
 // claimHandedOff takes a delivery's current job from River (only if it is
@@ -242,37 +223,4 @@ func (s *Store) claimJobTx(ctx context.Context, tx *sql.Tx, deliveryID int64) (*
 		return nil, fmt.Errorf("claim job: %w", err)
 	}
 	return row, nil
-}
-
-// settleJob records in River what its executor would have after the
-// worker returned verdict (finishAttempt's answer): completed, cancelled,
-// or retryable at the worker's NextRetry. Only a job still running is
-// changed: a reclaim that replaced it in the meantime wins.
-func (s *Store) settleJob(ctx context.Context, job *river.Job[deliveryArgs], verdict error) error {
-	now := time.Now().UTC()
-	var p *riverdriver.JobSetStateIfRunningParams
-	var cancel *rivertype.JobCancelError
-	switch {
-	case verdict == nil:
-		p = riverdriver.JobSetStateCompleted(job.ID, now, nil)
-	case errors.As(verdict, &cancel):
-		p = riverdriver.JobSetStateCancelled(job.ID, now, attemptError(job, verdict, now), nil)
-	case job.Attempt >= job.MaxAttempts:
-		p = riverdriver.JobSetStateDiscarded(job.ID, now, attemptError(job, verdict, now), nil)
-	default:
-		p = riverdriver.JobSetStateErrorRetryable(job.ID, s.nextRetry(job.ID, job.Attempt).UTC(), attemptError(job, verdict, now), nil)
-	}
-	_, err := s.driver.GetExecutor().JobSetStateIfRunningMany(ctx, &riverdriver.JobSetStateIfRunningManyParams{
-		ID: []int64{p.ID}, Attempt: []*int{p.Attempt}, ErrData: [][]byte{p.ErrData}, FinalizedAt: []*time.Time{p.FinalizedAt},
-		MetadataDoMerge: []bool{false}, MetadataUpdates: [][]byte{nil}, ScheduledAt: []*time.Time{p.ScheduledAt},
-		State: []rivertype.JobState{p.State}})
-	if err != nil {
-		return fmt.Errorf("settle job %d: %w", job.ID, err)
-	}
-	return nil
-}
-
-func attemptError(job *river.Job[deliveryArgs], err error, at time.Time) []byte {
-	b, _ := json.Marshal(rivertype.AttemptError{At: at, Attempt: job.Attempt, Error: err.Error()})
-	return b
 }

@@ -64,7 +64,7 @@ func TestRiverLeavesADeliveryTheHandOffHas(t *testing.T) {
 		}
 		inMemory := bytes.Clone(m.Raw)
 		deliverErr := s.deliver(ctx, r, d, inMemory)
-		if err := s.settleJob(ctx, job, s.finishAttempt(ctx, job, d, deliverErr, 0)); err != nil {
+		if err := s.finishHandedOff(ctx, job, d, deliverErr, 0); err != nil {
 			t.Fatal(err)
 		}
 		if st := jobState(t, s, job.ID); st != rivertype.JobStateCompleted {

@@ -28,7 +28,7 @@ const (
 
 // preparedStmts are the hot statements of one store.
 type preparedStmts struct {
-	startAttempt, attemptOwner, recordResult, claimJob *sql.Stmt
+	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 }
 
 // preparedStmt is one statement to prepare, written for each dialect.
@@ -44,6 +44,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.attemptOwner, sqlite: sqlAttemptOwner},
 		{into: &p.recordResult, sqlite: sqlRecordResult},
 		{into: &p.claimJob, sqlite: sqlClaimJobSQLite, postgres: sqlClaimJobPostgres},
+		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
 	}
 }
 

@@ -97,56 +97,104 @@ func (s *Store) startAttempt(ctx context.Context, tx *sql.Tx, id, jobID int64) (
 
 // finishAttempt records the attempt's result and tells River what to do.
 func (s *Store) finishAttempt(ctx context.Context, job *river.Job[deliveryArgs], d Delivery, deliverErr error, took time.Duration) error {
-	// The record must survive the job's context ending (shutdown) once the
-	// relay has answered: losing a "sent" means sending twice.
-	rctx := context.WithoutCancel(ctx)
-	requeue, partial := requeueOf(deliverErr)
-	if partial {
-		deliverErr = nil
-	}
-	state := StateSent
-	switch {
-	case deliverErr == nil:
-	case IsPermanent(deliverErr) || job.Attempt >= job.MaxAttempts:
-		state = StateFailed
-	default:
-		state = StatePending
-	}
-	owner, err := s.recordResult(rctx, d, state, deliverErr, requeue)
-	if err != nil {
-		s.log.ErrorContext(rctx, "record delivery result", "delivery", d.ID, "state", state, "error", err)
+	r := judge(job, deliverErr)
+	if owner, err := s.finish(ctx, d, r, took, nil, recordRetriesFor); err != nil || !owner {
+		// Not the owner: reclaimed while it ran, its job was replaced and
+		// cancelled, and whatever River is told about it changes nothing.
 		return err
 	}
-	if !owner {
-		// Reclaimed while it ran: its job was replaced and cancelled, and
-		// whatever River is told about it changes nothing.
-		return nil
-	}
-	s.report(DeliveryOutcome{Delivery: d, State: state, Err: deliverErr, Duration: took})
-	switch {
-	case state == StateSent:
-		return nil
-	case state == StateFailed:
-		return river.JobCancel(deliverErr)
-	}
-	if after, ok := retryAfter(deliverErr); ok {
+	if after, ok := retryAfter(r.err); ok && r.state == StatePending {
 		s.mu.Lock()
 		s.retryAfter[job.ID] = time.Now().Add(after)
 		s.mu.Unlock()
 	}
-	return deliverErr
+	return r.verdict
+}
+
+// finishHandedOff records a handed-off attempt's result and settles its
+// job in the same transaction, as River's executor would have after
+// finishAttempt: one commit where River's path makes two. A store that
+// fails (a connection cut) is tried again for settleRetriesFor, as River's
+// completer does for its own jobs: a job left running under a live
+// instance is never reclaimed, and would wait for River's stuck-job
+// rescue (rescueStuckAfter).
+func (s *Store) finishHandedOff(ctx context.Context, job *river.Job[deliveryArgs], d Delivery, deliverErr error, took time.Duration) error {
+	r := judge(job, deliverErr)
+	retryAt := time.Now().Add(s.retry.Delay(max(job.Attempt, 1)))
+	if after, ok := retryAfter(r.err); ok {
+		retryAt = time.Now().Add(after)
+	}
+	settle := func(owner bool) jobSettlement {
+		if !owner {
+			// Reclaimed while it ran: its job was replaced and finalized,
+			// and this changes nothing, as River's completion would not.
+			return settlementOf(job, nil, retryAt)
+		}
+		return settlementOf(job, r.verdict, retryAt)
+	}
+	_, err := s.finish(ctx, d, r, took, settle, settleRetriesFor)
+	return err
+}
+
+// How long a result that fails to be recorded is tried again: a lost
+// "sent" means sending twice.
+const (
+	recordRetriesFor = 2 * time.Second
+	settleRetriesFor = time.Minute
+)
+
+// attemptResult is what an attempt's answer means for its delivery and job.
+type attemptResult struct {
+	state   DeliveryState
+	err     error // the relay's, nil for an acceptance (even partial)
+	requeue []NewDelivery
+	verdict error // what the job's worker returns to River
+}
+
+func judge(job *river.Job[deliveryArgs], deliverErr error) attemptResult {
+	requeue, partial := requeueOf(deliverErr)
+	if partial {
+		deliverErr = nil
+	}
+	r := attemptResult{state: StateSent, err: deliverErr, requeue: requeue}
+	switch {
+	case deliverErr == nil:
+	case IsPermanent(deliverErr) || job.Attempt >= job.MaxAttempts:
+		r.state, r.verdict = StateFailed, river.JobCancel(deliverErr)
+	default:
+		r.state, r.verdict = StatePending, deliverErr
+	}
+	return r
+}
+
+// finish records r (settling the job with it when settle is set) and
+// reports the outcome if the attempt still owned the delivery.
+func (s *Store) finish(ctx context.Context, d Delivery, r attemptResult, took time.Duration,
+	settle func(owner bool) jobSettlement, retryFor time.Duration) (owner bool, err error) {
+	// The record must survive the job's context ending (shutdown) once the
+	// relay has answered: losing a "sent" means sending twice.
+	rctx := context.WithoutCancel(ctx)
+	if owner, err = s.recordResult(rctx, d, r, settle, retryFor); err != nil {
+		s.log.ErrorContext(rctx, "record delivery result", "delivery", d.ID, "state", r.state, "error", err)
+		return false, err
+	}
+	if owner {
+		s.report(DeliveryOutcome{Delivery: d, State: r.state, Err: r.err, Duration: took})
+	}
+	return owner, nil
 }
 
 // recordResult records an attempt's result, with the deliveries a partial
 // acceptance requeues, if the attempt still owns the delivery: no later
 // attempt started since (compare-and-set on the attempt number). owner is
 // false for an attempt that was reclaimed while it ran; its result is then
-// recordStale's to weigh. A write that fails is tried again a few times:
-// a lost "sent" means sending twice.
-func (s *Store) recordResult(ctx context.Context, d Delivery, state DeliveryState, deliverErr error, requeue []NewDelivery) (owner bool, err error) {
-	for wait := 100 * time.Millisecond; ; wait *= 4 {
-		owner, err = s.recordOwned(ctx, d, state, deliverErr, requeue)
-		if err == nil || wait > 2*time.Second {
+// recordStale's to weigh. A write that fails is tried again for retryFor.
+func (s *Store) recordResult(ctx context.Context, d Delivery, r attemptResult,
+	settle func(owner bool) jobSettlement, retryFor time.Duration) (owner bool, err error) {
+	giveUp := time.Now().Add(retryFor)
+	for wait := 100 * time.Millisecond; ; wait = min(4*wait, 10*time.Second) {
+		owner, err = s.recordOwned(ctx, d, r, settle)
+		if err == nil || time.Now().After(giveUp) {
 			break
 		}
 		s.log.WarnContext(ctx, "record delivery result, retrying", "delivery", d.ID, "error", err)
@@ -155,47 +203,54 @@ func (s *Store) recordResult(ctx context.Context, d Delivery, state DeliveryStat
 	if err != nil || owner {
 		return owner, err
 	}
-	return false, s.recordStale(ctx, d, state)
+	return false, s.recordStale(ctx, d, r.state)
 }
 
-func (s *Store) recordOwned(ctx context.Context, d Delivery, state DeliveryState, deliverErr error, requeue []NewDelivery) (owner bool, err error) {
-	var msg string
-	var sentAt sql.NullInt64
-	if deliverErr != nil {
-		msg = deliverErr.Error()
-	}
-	if state == StateSent {
-		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
-	}
+func (s *Store) recordOwned(ctx context.Context, d Delivery, r attemptResult, settle func(owner bool) jobSettlement) (owner bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var started int
-		var current string
-		if err := stmt(ctx, tx, s.stmts.attemptOwner).QueryRowContext(ctx, d.ID).Scan(&started, &current); err != nil {
+		if owner, err = s.recordOwnedTx(ctx, tx, d, r); err != nil || settle == nil {
 			return err
 		}
-		if owner = started == d.Attempt; !owner || (state == StateSent && current == string(StateSent)) {
-			return nil // reclaimed; or recorded already, by a commit whose answer was lost
-		}
-		res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx,
-			string(state), string(state), msg, sentAt, d.ID, d.Attempt)
-		if err != nil {
-			return err
-		}
-		// The compare-and-set decides, not the read above: under READ
-		// COMMITTED a retry may have started in between.
-		if owner, err = affected(res); err != nil || !owner || len(requeue) == 0 {
-			return nil
-		}
-		ids, err := s.insertDeliveries(ctx, tx, d.MessageRef, requeue)
-		if err != nil {
-			return err
-		}
-		return s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, requeue))
+		return s.settleTx(ctx, tx, settle(owner))
 	})
 	if err != nil {
 		return false, fmt.Errorf("record result of delivery %d: %w", d.ID, err)
 	}
 	return owner, nil
+}
+
+func (s *Store) recordOwnedTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult) (owner bool, err error) {
+	var started int
+	var current string
+	if err := stmt(ctx, tx, s.stmts.attemptOwner).QueryRowContext(ctx, d.ID).Scan(&started, &current); err != nil {
+		return false, err
+	}
+	if owner = started == d.Attempt; !owner || (r.state == StateSent && current == string(StateSent)) {
+		return owner, nil // reclaimed; or recorded already, by a commit whose answer was lost
+	}
+	var msg string
+	var sentAt sql.NullInt64
+	if r.err != nil {
+		msg = r.err.Error()
+	}
+	if r.state == StateSent {
+		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
+	}
+	res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx,
+		string(r.state), string(r.state), msg, sentAt, d.ID, d.Attempt)
+	if err != nil {
+		return false, err
+	}
+	// The compare-and-set decides, not the read above: under READ
+	// COMMITTED a retry may have started in between.
+	if owner, err = affected(res); err != nil || !owner || len(r.requeue) == 0 {
+		return owner, err
+	}
+	ids, err := s.insertDeliveries(ctx, tx, d.MessageRef, r.requeue)
+	if err != nil {
+		return false, err
+	}
+	return true, s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, r.requeue))
 }
 
 // recordStale weighs the result of an attempt that lost the delivery to a
