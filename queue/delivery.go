@@ -91,8 +91,7 @@ func (s *Store) insertJobsTx(ctx context.Context, tx *sql.Tx, jobs []river.Inser
 		if err := json.Unmarshal(r.Job.EncodedArgs, &args); err != nil {
 			return fmt.Errorf("decode args of job %d: %w", r.Job.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q("UPDATE deliveries SET job_id = ? WHERE id = ?"),
-			r.Job.ID, args.DeliveryID); err != nil {
+		if _, err := stmt(ctx, tx, s.stmts.setDeliveryJob).ExecContext(ctx, r.Job.ID, args.DeliveryID); err != nil {
 			return fmt.Errorf("record job of delivery %d: %w", args.DeliveryID, err)
 		}
 	}

@@ -190,8 +190,7 @@ func (s *Store) intakeFollowUpsTx(ctx context.Context, tx *sql.Tx, m Incoming, o
 // processedRef returns the record of (key, uidvalidity, uid), 0 if none.
 func (s *Store) processedRef(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity, uid uint32) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM messages
-		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ?`),
+	err := stmt(ctx, tx, s.stmts.processedRef).QueryRowContext(ctx,
 		key.Account, key.Mailbox, int64(uidValidity), int64(uid)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -230,10 +229,7 @@ func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, u
 		trace = "null"
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, s.q(`INSERT INTO messages (account, mailbox, uidvalidity, uid,
-		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
-		subject, from_addr, received_at, duplicate_of, raw_size)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+	err := stmt(ctx, tx, s.stmts.insertMessage).QueryRowContext(ctx,
 		key.Account, key.Mailbox, int64(uidValidity), int64(m.UID), m.MessageID, m.Fingerprint,
 		m.FallbackFingerprint, m.Decision, string(caucuses), string(rules), m.Reason, trace,
 		m.Subject, m.From, s.micros(s.now()), nullInt(dupOf), int64(len(m.Raw))).Scan(&id)
@@ -252,8 +248,7 @@ func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ref int64, ds 
 			spec = "null"
 		}
 		var id int64
-		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO deliveries (message_ref, caucus, envelope_from,
-			recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`),
+		err := stmt(ctx, tx, s.stmts.insertDelivery).QueryRowContext(ctx,
 			ref, d.Caucus, d.EnvelopeFrom, string(rcpts), spec, s.micros(s.now())).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)

@@ -24,11 +24,32 @@ const (
 			WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
 		attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
 		WHERE id = ? AND attempts_started = ?`
+
+	// Intake's, for every message and delivery it records.
+	sqlProcessedRef = `SELECT id FROM messages
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ?`
+	sqlInsertMessage = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
+		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
+		subject, from_addr, received_at, duplicate_of, raw_size)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	sqlWriteRawChunk  = `INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)`
+	sqlInsertDelivery = `INSERT INTO deliveries (message_ref, caucus, envelope_from,
+		recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
+	sqlSetDeliveryJob = `UPDATE deliveries SET job_id = ? WHERE id = ?`
+
+	// A delivery's read of its message's bytes, when it has no copy in
+	// memory (River's workers, retries).
+	sqlRawPurged    = `SELECT raw_purged_at FROM messages WHERE id = ?`
+	sqlReadRawChunk = `SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?`
 )
 
 // preparedStmts are the hot statements of one store.
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
+
+	processedRef, insertMessage, writeRawChunk, insertDelivery, setDeliveryJob *sql.Stmt
+
+	rawPurged, readRawChunk *sql.Stmt
 }
 
 // preparedStmt is one statement to prepare, written for each dialect.
@@ -45,6 +66,13 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.recordResult, sqlite: sqlRecordResult},
 		{into: &p.claimJob, sqlite: sqlClaimJobSQLite, postgres: sqlClaimJobPostgres},
 		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
+		{into: &p.processedRef, sqlite: sqlProcessedRef},
+		{into: &p.insertMessage, sqlite: sqlInsertMessage},
+		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk},
+		{into: &p.insertDelivery, sqlite: sqlInsertDelivery},
+		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
+		{into: &p.rawPurged, sqlite: sqlRawPurged},
+		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
 	}
 }
 

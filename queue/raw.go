@@ -14,6 +14,7 @@ import (
 const rawChunkSize = 256 << 10
 
 func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byte) error {
+	st := stmt(ctx, tx, s.stmts.writeRawChunk)
 	for seq := 0; len(raw) > 0 || seq == 0; seq++ {
 		n := min(len(raw), rawChunkSize)
 		// A nil slice would be NULL; an empty message is one empty chunk.
@@ -23,8 +24,7 @@ func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byt
 		if chunk == nil {
 			chunk = []byte{}
 		}
-		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)"),
-			ref, seq, chunk); err != nil {
+		if _, err := st.ExecContext(ctx, ref, seq, chunk); err != nil {
 			return fmt.Errorf("store raw chunk %d: %w", seq, err)
 		}
 		raw = raw[n:]
@@ -37,7 +37,7 @@ func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byt
 // connection between reads.
 func (s *Store) OpenRaw(ctx context.Context, messageRef int64) (io.ReadCloser, error) {
 	var purged sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q("SELECT raw_purged_at FROM messages WHERE id = ?"), messageRef).Scan(&purged)
+	err := s.stmts.rawPurged.QueryRowContext(ctx, messageRef).Scan(&purged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("open raw message %d: %w", messageRef, ErrNotFound)
 	}
@@ -78,8 +78,7 @@ func (r *rawReader) Read(p []byte) (int, error) {
 // []byte would allocate a copy a chunk, as much garbage as the message is
 // big on every delivery (issue 12).
 func (r *rawReader) next() error {
-	rows, err := r.s.db.QueryContext(r.ctx, r.s.q("SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?"),
-		r.ref, r.seq)
+	rows, err := r.s.stmts.readRawChunk.QueryContext(r.ctx, r.ref, r.seq)
 	if err != nil {
 		return fmt.Errorf("read raw chunk %d of message %d: %w", r.seq, r.ref, err)
 	}
