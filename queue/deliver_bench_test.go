@@ -37,6 +37,9 @@ func BenchmarkDelivery(b *testing.B) {
 				if err := s.Start(context.Background(), discardDeliverer{}); err != nil {
 					b.Fatal(err)
 				}
+				if path == "river" {
+					setGrace(b, s, 0) // intake reserves nothing for the senders
+				}
 				begin(b, s, 1, 0)
 				ctx := context.Background()
 				uid := uint32(0)

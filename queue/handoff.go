@@ -24,13 +24,27 @@ import (
 // sender never both send it. A crash after the claim leaves the job
 // running under this instance: ClaimDaemon's reclaim replaces it as it does
 // any job a dead daemon was running.
+//
+// While the senders run, intake reserves its due deliveries for them: their
+// jobs are committed available but scheduled handoffGrace ahead, and River's
+// fetcher takes only jobs whose time has come. Without it River's poll took
+// about a quarter of the deliveries of a batch before the senders reached
+// them (each then read back from the store, and completed by River in
+// transactions of its own). The claim takes an available job whatever its
+// time, so the senders are not held back; River takes what they did not
+// claim once the grace is over: an offer dropped (a full queue), left in
+// the queue at a stop, or lost in a crash. Every instance's fetcher does,
+// so no reclaim is needed: the job was never running.
 
 // Bounds of what the hand-off holds: a full queue drops the offer (River
 // sends it), and a message's bytes are kept only while the retained total
 // stays under the budget (beyond it, the sender reads them from the store).
+// handoffGrace is longer than the queue takes to drain at the relay's usual
+// pace, and short enough as the latency of an offer dropped.
 const (
 	handoffQueue     = 1024
 	handoffRawBudget = 16 << 20
+	handoffGrace     = 10 * time.Second
 )
 
 // handoffItem is the deliveries of one message, offered together.
@@ -46,12 +60,14 @@ type handoff struct {
 	quit     chan struct{}
 	cancel   context.CancelFunc // ends the attempts in flight
 	wg       sync.WaitGroup
+	grace    time.Duration // how long intake reserves deliveries for the senders
 }
 
 // HandOff offers deliveries just committed by Intake or AddDeliveries to
 // the running senders, with the message's raw bytes when the caller still
 // holds them (they must be the bytes committed). It never blocks and never
-// fails: whatever it does not take, River's workers deliver. Deliveries
+// fails: whatever it does not take, River's workers deliver once intake's
+// reservation (handoffGrace) is over. Deliveries
 // that are not due (a scheduled forward) or already taken are skipped by
 // the claim.
 func (s *Store) HandOff(deliveryIDs []int64, raw []byte) {
@@ -79,7 +95,8 @@ func (s *Store) currentHandoff() *handoff {
 // startHandoff starts n senders; they run until stopHandoff.
 func (s *Store) startHandoff(ctx context.Context, dlv Deliverer, n int) {
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	h := &handoff{items: make(chan handoffItem, handoffQueue), quit: make(chan struct{}), cancel: cancel}
+	h := &handoff{items: make(chan handoffItem, handoffQueue), quit: make(chan struct{}), cancel: cancel,
+		grace: handoffGrace}
 	for range n {
 		h.wg.Go(func() { s.sendHandedOff(sendCtx, h, dlv) })
 	}
@@ -139,6 +156,29 @@ func stopping(h *handoff) bool {
 	default:
 		return false
 	}
+}
+
+// sqlReserveForHandOff schedules a new delivery's job, if it is available
+// (due), for later: River's fetcher leaves it to the senders until then.
+const sqlReserveForHandOff = `UPDATE river_job SET scheduled_at = ?
+	WHERE id = (SELECT job_id FROM deliveries WHERE id = ?) AND state = 'available'`
+
+// reserveForHandOffTx reserves the due deliveries intake just recorded for
+// the senders, while they run. Deliveries the caller does not hand off wait
+// the grace before River sends them.
+func (s *Store) reserveForHandOffTx(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error {
+	h := s.currentHandoff()
+	if h == nil || h.grace <= 0 || len(deliveryIDs) == 0 {
+		return nil
+	}
+	st := stmt(ctx, tx, s.stmts.reserveForHandOff)
+	until := s.riverTime(time.Now().Add(h.grace)) // River's clock
+	for _, id := range deliveryIDs {
+		if _, err := st.ExecContext(ctx, until, id); err != nil {
+			return fmt.Errorf("reserve delivery %d for the hand-off: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // attemptHandedOff makes one attempt of a handed-off delivery, if it can

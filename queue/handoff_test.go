@@ -17,6 +17,7 @@ func TestHandOffRefusesADeliveryRiverHas(t *testing.T) {
 		started, release := make(chan struct{}), make(chan struct{})
 		r := newRecorder(func(Delivery) error { close(started); <-release; return nil })
 		s := startWorkers(t, dsn, r, Options{})
+		setGrace(t, s, 0) // River's worker must be first
 		begin(t, s, 7, 0)
 		m := message(1, "<a@x>", "invitation", "gender")
 		id := intake(t, s, 7, m)[0].DeliveryIDs[0]
@@ -55,6 +56,7 @@ func TestRiverLeavesADeliveryTheHandOffHas(t *testing.T) {
 		if err := s.Start(ctx, r); err != nil {
 			t.Fatal(err)
 		}
+		setGrace(t, s, 0) // the later message is River's at once
 		// River's fetcher runs while the claim is held: it delivers a later
 		// message, and must not take the claimed one.
 		later := intake(t, s, 7, message(2, "<b@x>", "another", "gender"))[0].DeliveryIDs[0]

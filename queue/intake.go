@@ -119,6 +119,11 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 	if err := s.insertJobsTx(ctx, tx, jobs); err != nil {
 		return nil, err
 	}
+	for _, o := range out {
+		if err := s.reserveForHandOffTx(ctx, tx, o.DeliveryIDs); err != nil {
+			return nil, err
+		}
+	}
 	return out, s.advanceEpochTx(ctx, tx, key, uidValidity, maxUID)
 }
 

@@ -47,7 +47,7 @@ const (
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 
-	processedRef, insertMessage, writeRawChunk, insertDelivery, setDeliveryJob *sql.Stmt
+	processedRef, insertMessage, writeRawChunk, insertDelivery, setDeliveryJob, reserveForHandOff *sql.Stmt
 
 	rawPurged, readRawChunk *sql.Stmt
 }
@@ -71,6 +71,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk},
 		{into: &p.insertDelivery, sqlite: sqlInsertDelivery},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
+		{into: &p.reserveForHandOff, sqlite: sqlReserveForHandOff},
 		{into: &p.rawPurged, sqlite: sqlRawPurged},
 		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
 	}
