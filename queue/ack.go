@@ -53,8 +53,7 @@ func (s *Store) Unacked(ctx context.Context, key MailboxKey, uidValidity uint32)
 // deliveries: the loop guard's question when the Message-ID comes back.
 func (s *Store) ForwardedMessageID(ctx context.Context, messageID string) (bool, error) {
 	var found bool
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT EXISTS (SELECT 1 FROM messages m
-		JOIN deliveries d ON d.message_ref = m.id WHERE m.message_id = ?)`), messageID).Scan(&found)
+	err := s.stmts.forwardedMessageID.QueryRowContext(ctx, messageID).Scan(&found)
 	if err != nil {
 		return false, fmt.Errorf("look up forwarded message-id: %w", err)
 	}

@@ -72,27 +72,20 @@ func (s *Store) deliveryJob(deliveryID int64, notBefore time.Time) river.InsertM
 
 // insertJobsTx inserts the delivery jobs in the caller's transaction and
 // records each job's id on its delivery: the delivery's current job, the
-// only one allowed to attempt it (see startAttempt).
+// only one allowed to attempt it (see startAttempt). The jobs are River's
+// rows, written by our own statement (see jobinsert.go).
 func (s *Store) insertJobsTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	res, err := s.client.InsertManyTx(ctx, tx, jobs)
-	if err != nil {
-		return fmt.Errorf("insert delivery jobs: %w", err)
-	}
-	if len(res) != len(jobs) {
-		return fmt.Errorf("insert delivery jobs: %d inserted of %d", len(res), len(jobs))
-	}
-	for _, r := range res {
-		// The delivery is read back from the job's own args rather than
-		// trusting that the driver returns rows in input order.
-		var args deliveryArgs
-		if err := json.Unmarshal(r.Job.EncodedArgs, &args); err != nil {
-			return fmt.Errorf("decode args of job %d: %w", r.Job.ID, err)
+	for _, p := range jobs {
+		j, err := s.jobInsertOf(p)
+		if err != nil {
+			return err
 		}
-		if _, err := stmt(ctx, tx, s.stmts.setDeliveryJob).ExecContext(ctx, r.Job.ID, args.DeliveryID); err != nil {
-			return fmt.Errorf("record job of delivery %d: %w", args.DeliveryID, err)
+		jobID, err := s.insertJobTx(ctx, tx, j)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt(ctx, tx, s.stmts.setDeliveryJob).ExecContext(ctx, jobID, j.deliveryID); err != nil {
+			return fmt.Errorf("record job of delivery %d: %w", j.deliveryID, err)
 		}
 	}
 	return nil

@@ -122,9 +122,7 @@ func startMicros(t time.Time) int64 {
 
 func (s *Store) epochTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32) (Epoch, error) {
 	var last, below int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT last_uid, fingerprint_below FROM mailbox_epochs
-		WHERE account = ? AND mailbox = ? AND uidvalidity = ?`),
-		key.Account, key.Mailbox, int64(uidValidity)).Scan(&last, &below)
+	err := stmt(ctx, tx, s.stmts.epoch).QueryRowContext(ctx, key.Account, key.Mailbox, int64(uidValidity)).Scan(&last, &below)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Epoch{}, ErrNoEpoch
 	}
@@ -135,9 +133,7 @@ func (s *Store) epochTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVali
 }
 
 func (s *Store) advanceEpochTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity, uid uint32) error {
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE mailbox_epochs SET last_uid = ?
-		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND last_uid < ?`),
-		int64(uid), key.Account, key.Mailbox, int64(uidValidity), int64(uid))
+	_, err := stmt(ctx, tx, s.stmts.advanceEpoch).ExecContext(ctx, int64(uid), key.Account, key.Mailbox, int64(uidValidity), int64(uid))
 	if err != nil {
 		return fmt.Errorf("advance watermark: %w", err)
 	}

@@ -36,6 +36,14 @@ const (
 	sqlInsertDelivery = `INSERT INTO deliveries (message_ref, caucus, envelope_from,
 		recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
 	sqlSetDeliveryJob = `UPDATE deliveries SET job_id = ? WHERE id = ?`
+	sqlEpoch          = `SELECT last_uid, fingerprint_below FROM mailbox_epochs
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ?`
+	sqlAdvanceEpoch = `UPDATE mailbox_epochs SET last_uid = ?
+		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND last_uid < ?`
+
+	// The loop guard's, for every message that comes in.
+	sqlForwardedMessageID = `SELECT EXISTS (SELECT 1 FROM messages m
+		JOIN deliveries d ON d.message_ref = m.id WHERE m.message_id = ?)`
 
 	// A delivery's read of its message's bytes, when it has no copy in
 	// memory (River's workers, retries).
@@ -47,7 +55,8 @@ const (
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 
-	processedRef, insertMessage, writeRawChunk, insertDelivery, setDeliveryJob, reserveForHandOff *sql.Stmt
+	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob, reserveForHandOff *sql.Stmt
+	epoch, advanceEpoch, forwardedMessageID                                                                  *sql.Stmt
 
 	rawPurged, readRawChunk *sql.Stmt
 }
@@ -70,7 +79,11 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.insertMessage, sqlite: sqlInsertMessage},
 		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk},
 		{into: &p.insertDelivery, sqlite: sqlInsertDelivery},
+		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
+		{into: &p.epoch, sqlite: sqlEpoch},
+		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch},
+		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID},
 		{into: &p.reserveForHandOff, sqlite: sqlReserveForHandOff},
 		{into: &p.rawPurged, sqlite: sqlRawPurged},
 		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
