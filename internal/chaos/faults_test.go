@@ -78,15 +78,21 @@ func (r *run) restartDovecotMidFetch() {
 
 // freezeDovecot stops Dovecot's imap processes (SIGSTOP) as a hung server
 // would, right after new mail arrived, adds mail while they are frozen, and
-// thaws them after -chaos.freeze.
+// thaws them after -chaos.freeze. The mail added meanwhile may wait for the
+// thaw (a frozen process fetching the first batch holds the mailbox's
+// lock), as mail delivered to a hung server does: it is appended beside
+// the freeze, not before the thaw.
 func (r *run) freezeDovecot() {
 	r.appendBatch()
 	thaw := r.stack.FreezeIMAP(r.t)
 	r.faults.Add(faultDovecotFreeze)
 	time.Sleep(*flagFreeze / 2)
-	r.appendBatch()
+	appended := r.appendBatchAsync(*flagFreeze + time.Minute)
 	time.Sleep(*flagFreeze / 2)
 	thaw()
+	if err := <-appended; err != nil {
+		r.t.Fatalf("append while dovecot was frozen: %v", err)
+	}
 }
 
 // stallRelay makes the relay hold its answer to the next DATA for a few

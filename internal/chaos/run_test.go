@@ -160,6 +160,32 @@ func (r *run) appendBatch() {
 	}
 }
 
+// appendBatchAsync records the round's invitations as expected and
+// appends them in the background, each waiting up to budget for the
+// server; the channel gives the first failure, or nil.
+func (r *run) appendBatchAsync(budget time.Duration) <-chan error {
+	var raws [][]byte
+	for range *flagBatch {
+		i := r.next
+		r.next++
+		raws = append(raws, invitation(i))
+		for _, c := range caucuses {
+			r.expected = append(r.expected, chaos.Key{MessageID: invitationID(i), Rcpt: c})
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		for _, raw := range raws {
+			if _, err := r.stack.AppendBlocked(e2ehelp.Bureau, "INBOX", raw, budget); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	return done
+}
+
 func invitationID(i int) string { return fmt.Sprintf("chaos-%d@itu.int", i) }
 
 func invitation(i int) []byte {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // FreezeIMAP stops (SIGSTOP) Dovecot's imap processes, one per logged-in
@@ -18,7 +19,7 @@ import (
 // the frozen ones; it also runs at cleanup.
 func (s *Stack) FreezeIMAP(t testing.TB) (thaw func()) {
 	t.Helper()
-	pids, err := groupProcesses(s.dovecot.pid(), "imap")
+	pids, err := s.imapProcesses(freezeWait)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +50,24 @@ func (s *Stack) FreezeIMAP(t testing.TB) (thaw func()) {
 	}
 	t.Cleanup(thaw)
 	return thaw
+}
+
+// freezeWait bounds how long FreezeIMAP waits for a client to be logged
+// in: right after RestartDovecot, clients are still in their reconnect
+// backoff and no imap process runs yet.
+const freezeWait = 30 * time.Second
+
+// imapProcesses lists Dovecot's imap processes, waiting up to wait for one
+// to start.
+func (s *Stack) imapProcesses(wait time.Duration) ([]int, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		pids, err := groupProcesses(s.dovecot.pid(), "imap")
+		if err != nil || len(pids) > 0 || time.Now().After(deadline) {
+			return pids, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // groupProcesses lists the processes of process group pgid whose command

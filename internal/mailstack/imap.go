@@ -41,11 +41,16 @@ func (s *Stack) Flags(t testing.TB, user, mailbox string) map[uint32][]string {
 
 // login opens an IMAP session as user.
 func (s *Stack) login(user string) (*imapclient.Client, error) {
+	return s.loginWithin(user, sessionBudget)
+}
+
+// loginWithin opens an IMAP session as user that lasts at most budget.
+func (s *Stack) loginWithin(user string, budget time.Duration) (*imapclient.Client, error) {
 	conn, err := net.DialTimeout("tcp", s.IMAPAddr, sessionBudget)
 	if err != nil {
 		return nil, fmt.Errorf("dial imap: %w", err)
 	}
-	conn.SetDeadline(time.Now().Add(sessionBudget))
+	conn.SetDeadline(time.Now().Add(budget))
 	c := imapclient.New(conn, nil)
 	if err := c.Login(user, s.Password).Wait(); err != nil {
 		c.Close()
@@ -55,7 +60,19 @@ func (s *Stack) login(user string) (*imapclient.Client, error) {
 }
 
 func (s *Stack) appendMessage(user, mailbox string, raw []byte) (uint32, error) {
-	c, err := s.login(user)
+	return s.appendWithin(user, mailbox, raw, sessionBudget)
+}
+
+// AppendBlocked appends raw as Append does but waits up to budget for the
+// server, and reports failure instead of failing the test: for mail that
+// arrives while Dovecot is frozen (FreezeIMAP), whose APPEND waits for the
+// mailbox lock a frozen process holds until the thaw.
+func (s *Stack) AppendBlocked(user, mailbox string, raw []byte, budget time.Duration) (uint32, error) {
+	return s.appendWithin(user, mailbox, raw, budget)
+}
+
+func (s *Stack) appendWithin(user, mailbox string, raw []byte, budget time.Duration) (uint32, error) {
+	c, err := s.loginWithin(user, budget)
 	if err != nil {
 		return 0, err
 	}
