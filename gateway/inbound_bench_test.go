@@ -3,11 +3,11 @@ package gateway
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	invitations "caucusgate/gateway/invitation"
+	"caucusgate/internal/cputime"
 )
 
 // benchCorpus is the messages intake benchmarks read: the .eml files of
@@ -47,22 +47,12 @@ func BenchmarkReadForwarded(b *testing.B) {
 	b.SetBytes(size / int64(len(corpus)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU(b)
+	cpu := cputime.Process()
 	n := 0
 	for ; b.Loop(); n++ {
 		raw := corpus[n%len(corpus)]
 		msg := parseInbound(raw)
 		r.Read(invitations.Message{Raw: raw, Subject: msg.Facts.Subject, Received: received})
 	}
-	b.ReportMetric(float64(processCPU(b)-cpu)/float64(n), "cpu-ns/op")
-}
-
-// processCPU is the CPU time the process has used, user and system, in
-// nanoseconds: on a shared machine it varies less than ns/op.
-func processCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	cputime.Report(b, cpu, n)
 }

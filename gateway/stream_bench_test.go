@@ -17,6 +17,7 @@ import (
 
 	"caucusgate/gateway/compose"
 	"caucusgate/gateway/smtprelay"
+	"caucusgate/internal/cputime"
 )
 
 // BenchmarkForwardCopy measures the bytes path of one forwarded copy:
@@ -32,7 +33,7 @@ func BenchmarkForwardCopy(b *testing.B) {
 	spec := benchSpec()
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
-	cpu := processCPU(b)
+	cpu := cputime.Process()
 	for b.Loop() {
 		_, err := streamTo(context.Background(), relay, nil, env, func(w io.Writer) error {
 			return compose.Write(w, spec, bytes.NewReader(raw))
@@ -41,7 +42,7 @@ func BenchmarkForwardCopy(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+	cputime.Report(b, cpu, b.N)
 }
 
 func benchSpec() compose.Spec {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"caucusgate/internal/cputime"
 	"caucusgate/queue/queuetest"
 )
 
@@ -51,7 +52,7 @@ func BenchmarkDeliveryBatch(b *testing.B) {
 			ctx := context.Background()
 			uid := uint32(0)
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				msgs := make([]Incoming, batch)
 				for i := range msgs {
@@ -72,7 +73,7 @@ func BenchmarkDeliveryBatch(b *testing.B) {
 				}
 			}
 			n := float64(b.N * batch)
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu-µs/msg")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/n, "cpu-µs/msg")
 			b.ReportMetric(float64(p.fromStore.Load())/n, "river-share")
 		})
 	}

@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"syscall"
 	"testing"
 	"time"
 
+	"caucusgate/internal/cputime"
 	"caucusgate/queue/queuetest"
 )
 
@@ -44,7 +44,7 @@ func BenchmarkDelivery(b *testing.B) {
 				ctx := context.Background()
 				uid := uint32(0)
 				b.ReportAllocs()
-				cpu0 := cpuTime()
+				cpu0 := cputime.Process()
 				for b.Loop() {
 					uid++
 					m := message(uid, fmt.Sprintf("<%d@bench>", uid), body, "gender")
@@ -59,17 +59,8 @@ func BenchmarkDelivery(b *testing.B) {
 						b.Fatalf("delivery %s: %v", o.State, o.Err)
 					}
 				}
-				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+				b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
 			})
 		}
 	}
-}
-
-// cpuTime is the process's user and system time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"caucusgate/internal/cputime"
 )
 
 // bigRules writes a file of 100 caucuses and 500 rules of mixed conditions.
@@ -52,14 +54,14 @@ func BenchmarkDecide(b *testing.B) {
 	set := mustParse(b, bigRules(100, 500))
 	m := benchMessage()
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d := set.Decide(m, testEnv)
 		if len(d.Caucuses) != 5 {
 			b.Fatalf("caucuses = %v", d.Caucuses)
 		}
 	}
-	reportCPU(b, cpu)
+	cputime.Report(b, cpu, b.N)
 }
 
 func BenchmarkParse(b *testing.B) {
@@ -78,13 +80,13 @@ func BenchmarkDecideJSON(b *testing.B) {
 	set := mustParse(b, bigRules(100, 500))
 	m := benchMessage()
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		if _, err := json.Marshal(set.Decide(m, testEnv)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, cpu)
+	cputime.Report(b, cpu, b.N)
 }
 
 // BenchmarkDecideStored is a decision and the encoding of its trace as the
@@ -93,7 +95,7 @@ func BenchmarkDecideStored(b *testing.B) {
 	set := mustParse(b, bigRules(100, 500))
 	m := benchMessage()
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	var stored int
 	for b.Loop() {
 		enc, err := json.Marshal(storedForm(set.Decide(m, testEnv)))
@@ -102,7 +104,7 @@ func BenchmarkDecideStored(b *testing.B) {
 		}
 		stored = len(enc)
 	}
-	reportCPU(b, cpu)
+	cputime.Report(b, cpu, b.N)
 	b.ReportMetric(float64(stored), "stored-B/op")
 }
 

@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 	"testing"
+
+	"caucusgate/internal/cputime"
 )
 
 // longInvitation is a typical long invitation: a letter with the dates in it,
@@ -19,13 +21,13 @@ func BenchmarkTextLong(b *testing.B) {
 	x := New(zurich)
 	x.Text(longInvitation, received) // warm, as in a long-running process
 	b.SetBytes(int64(len(longInvitation)))
-	since := processCPU()
+	since := cputime.Process()
 	for b.Loop() {
 		if f := x.Text(longInvitation, received); f.Deadline == nil {
 			b.Fatal("no deadline")
 		}
 	}
-	reportCPU(b, since)
+	cputime.Report(b, since, b.N)
 }
 
 // digitsInvitation is a long invitation whose every paragraph holds digits
@@ -48,13 +50,13 @@ func BenchmarkTextDigits(b *testing.B) {
 	x := New(zurich)
 	x.Text(digitsInvitation, received) // as in BenchmarkTextLong
 	b.SetBytes(int64(len(digitsInvitation)))
-	since := processCPU()
+	since := cputime.Process()
 	for b.Loop() {
 		if f := x.Text(digitsInvitation, received); f.Deadline == nil || f.Event == nil {
 			b.Fatal("no deadline or event")
 		}
 	}
-	reportCPU(b, since)
+	cputime.Report(b, since, b.N)
 }
 
 // benchNoDates holds a keyword ("due") and digits in one long paragraph.
@@ -63,20 +65,20 @@ var benchNoDates = strings.Repeat("Thank you for your message of 3 items; we wil
 func BenchmarkTextNoDates(b *testing.B) {
 	x := New(zurich)
 	b.SetBytes(int64(len(benchNoDates)))
-	since := processCPU()
+	since := cputime.Process()
 	for b.Loop() {
 		x.Text(benchNoDates, received)
 	}
-	reportCPU(b, since)
+	cputime.Report(b, since, b.N)
 }
 
 func BenchmarkCalendar(b *testing.B) {
 	cal := vcal(append(strings.Split(outlookTZ, "\n"), event("DTSTART;TZID=Bureau Custom Time:20270302T100000")...)...)
-	since := processCPU()
+	since := cputime.Process()
 	for b.Loop() {
 		if f := Calendar(cal, zurich); f.Event == nil {
 			b.Fatal("no event")
 		}
 	}
-	reportCPU(b, since)
+	cputime.Report(b, since, b.N)
 }
