@@ -54,8 +54,10 @@ func (s *Stack) FreezeIMAP(t testing.TB) (thaw func()) {
 
 // freezeWait bounds how long FreezeIMAP waits for a client to be logged
 // in: right after RestartDovecot, clients are still in their reconnect
-// backoff and no imap process runs yet.
-const freezeWait = 30 * time.Second
+// backoff, and after the instance holding a mailbox's lease was killed,
+// no other one connects before the lease expires (gateway's leaseTTL, 60
+// s, plus a renewal period of 20 s and the reconnect backoff).
+const freezeWait = 2 * time.Minute
 
 // imapProcesses lists Dovecot's imap processes, waiting up to wait for one
 // to start.
