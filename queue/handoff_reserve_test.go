@@ -3,7 +3,6 @@ package queue
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -85,28 +84,5 @@ func TestReservedDeliveryLeftByTheHandOffIsSentByRiver(t *testing.T) {
 // poll as fast as they can, are each sent once, with and without the
 // grace (without it, River and the senders race for every delivery).
 func TestHandOffAndRiverSendEachDeliveryOnceWithoutGrace(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dsn string) {
-		r := newRecorder(nil)
-		r.done = make(chan DeliveryOutcome, 200)
-		s := startWorkers(t, dsn, r, Options{FetchPollInterval: fetchCooldown, Workers: 3})
-		setGrace(t, s, 0)
-		begin(t, s, 7, 0)
-		var ids []int64
-		for uid := uint32(1); uid <= 40; uid++ {
-			m := message(uid, fmt.Sprintf("<%d@x>", uid), "invitation", "gender", "education")
-			o := intake(t, s, 7, m)[0]
-			s.HandOff(o.DeliveryIDs, m.Raw)
-			s.HandOff(o.DeliveryIDs, nil)
-			ids = append(ids, o.DeliveryIDs...)
-		}
-		r.waitOutcomes(t, len(ids))
-		for _, id := range ids {
-			if n := len(r.callsFor(id)); n != 1 {
-				t.Errorf("delivery %d sent %d times, want 1", id, n)
-			}
-			if row := readDelivery(t, s, id); row.State != StateSent || row.Started != 1 || row.Finished != 1 {
-				t.Errorf("delivery %d = %+v, want sent after one attempt", id, row)
-			}
-		}
-	})
+	forEachBackend(t, func(t *testing.T, dsn string) { checkSentOnce(t, dsn, false) })
 }
