@@ -91,6 +91,7 @@ type Store struct {
 	deliverer  Deliverer
 	handoff    *handoff // the senders of HandOff, while started
 	stmts      preparedStmts
+	group      groupCommit         // the senders' short transactions, committed together on SQLite
 	retryAfter map[int64]time.Time // job ID → next attempt requested by the relay
 }
 

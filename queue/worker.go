@@ -206,8 +206,11 @@ func (s *Store) recordResult(ctx context.Context, d Delivery, r attemptResult,
 	return false, s.recordStale(ctx, d, r.state)
 }
 
+// recordOwned is recordResult's one try, in a transaction shared with the
+// other senders' that record at the same moment (inGroupTx): its body may
+// run twice, and sets owner anew each time.
 func (s *Store) recordOwned(ctx context.Context, d Delivery, r attemptResult, settle func(owner bool) jobSettlement) (owner bool, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inGroupTx(ctx, func(tx *sql.Tx) error {
 		if owner, err = s.recordOwnedTx(ctx, tx, d, r); err != nil || settle == nil {
 			return err
 		}
