@@ -1,13 +1,21 @@
 package gateway
 
-import "caucusgate/queue"
+import (
+	"context"
+
+	"caucusgate/queue"
+)
 
 // handOff gives the deliveries of a committed batch to the queue's senders
 // at once, with each message's bytes still in memory (those it committed),
 // rather than leaving them to River's next poll. Deliveries waiting for a
-// slot stay with River.
-func (in *intake) handOff(msgs []queue.Incoming, outcomes []queue.Outcome) {
+// slot stay with River. It may wait a few seconds for the senders to make
+// room (backpressure: queue.Store.HandOff), which is why Accept calls it
+// after the commit, holding no transaction, and why the IMAP supervisor
+// can afford it: no command is outstanding while its Sink accepts a batch.
+func (in *intake) handOff(ctx context.Context, msgs []queue.Incoming, outcomes []queue.Outcome) {
 	now := in.now()
+	offers := make([]queue.Offer, 0, len(outcomes))
 	for i, o := range outcomes {
 		due := make([]int64, 0, len(o.DeliveryIDs))
 		for j, id := range o.DeliveryIDs {
@@ -15,6 +23,7 @@ func (in *intake) handOff(msgs []queue.Incoming, outcomes []queue.Outcome) {
 				due = append(due, id)
 			}
 		}
-		in.store.HandOff(due, msgs[i].Raw)
+		offers = append(offers, queue.Offer{DeliveryIDs: due, Raw: msgs[i].Raw})
 	}
+	in.store.HandOff(ctx, offers...)
 }

@@ -122,7 +122,7 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 			msgs[i].Raw = nil // unmapped when Accept returns: its senders read the store
 		}
 	}
-	in.handOff(msgs, outcomes)
+	in.handOff(ctx, msgs, outcomes)
 	for i, o := range outcomes {
 		in.report(b, msgs[i], decisions[i], o)
 	}

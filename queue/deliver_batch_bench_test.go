@@ -64,7 +64,7 @@ func BenchmarkDeliveryBatch(b *testing.B) {
 					b.Fatal(err)
 				}
 				for i, o := range out {
-					s.HandOff(o.DeliveryIDs, msgs[i].Raw)
+					s.HandOff(ctx, Offer{DeliveryIDs: o.DeliveryIDs, Raw: msgs[i].Raw})
 				}
 				for range batch {
 					if o := <-done; o.State != StateSent {

@@ -53,7 +53,7 @@ func BenchmarkDelivery(b *testing.B) {
 						b.Fatal(err)
 					}
 					if path == "handoff" {
-						s.HandOff(out[0].DeliveryIDs, m.Raw)
+						s.HandOff(ctx, Offer{DeliveryIDs: out[0].DeliveryIDs, Raw: m.Raw})
 					}
 					if o := <-done; o.State != StateSent {
 						b.Fatalf("delivery %s: %v", o.State, o.Err)

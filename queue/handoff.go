@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -36,9 +36,8 @@ import (
 // the queue at a stop, or lost in a crash. Every instance's fetcher does,
 // so no reclaim is needed: the job was never running.
 
-// Bounds of what the hand-off holds: a full queue drops the offer (River
-// sends it), and a message's bytes are kept only while the retained total
-// stays under the budget (beyond it, the sender reads them from the store).
+// Bounds of what the hand-off holds: the messages queued (handoffQueue),
+// and the bytes of those queued or being sent (handoffRawBudget).
 // handoffGrace is longer than the queue takes to drain at the relay's usual
 // pace, and short enough as the latency of an offer dropped.
 const (
@@ -47,42 +46,156 @@ const (
 	handoffGrace     = 10 * time.Second
 )
 
+// Backpressure. During a backlog (run -once over a full mailbox, a daemon
+// catching up) intake commits far faster than the relay sends. An offer
+// that found no room used to drop its bytes, and the senders read them
+// back from the store: most deliveries of a backlog were (issue 12: 11.1 ms
+// of CPU per forwarded message, 8.3 ms with none read back). HandOff waits
+// for room instead, so intake runs at the senders' pace, what is held
+// stays within the budget, and the bytes are read back only when the
+// senders cannot keep up at all. The wait ends, whichever comes first:
+//
+//   - when the offer fits (bytes, then a place in the queue);
+//   - when the senders stop (stopHandoff): what is not queued yet is left
+//     to River's workers, which send it once its reservation is over;
+//   - when the caller's ctx ends (the supervisor stops), or the batch has
+//     waited half the grace: the offer falls back to what HandOff did
+//     before, its deliveries without the bytes if the queue has room, else
+//     nothing. Half: River leaves the deliveries to the senders for the
+//     grace from the commit, and an offer let in at the end of the wait
+//     still has to reach the front of the queue within it; waiting longer
+//     buys nothing, River takes them. So senders held for minutes (a slow
+//     DATA to a big roster, a relay that hangs) slow each batch by half the
+//     grace at most, and never stop intake.
+//
+// A message bigger than the whole budget is offered without its bytes at
+// once, never waiting: admitting it alone would hold up to its size beyond
+// the budget after intake's batch is released, and a message that big is
+// read back in chunks (rawChunkSize) at a cost small beside its SMTP DATA.
+// The gateway offers spooled (mapped) literals, those over 1 MiB, without
+// their bytes anyway: the mapping ends when Accept returns.
+//
+// While it waits the caller holds no store transaction (HandOff is called
+// after the commit: SQLite's one connection is the senders'), and the IMAP
+// supervisor has no command outstanding: its watchdog is quiet while the
+// Sink accepts a batch (imapwatch's process).
+
 // handoffItem is the deliveries of one message, offered together.
 type handoffItem struct {
 	deliveryIDs []int64
-	raw         []byte // the committed copy; nil: read from the store
+	raw         []byte // the committed copy, held in the budget; nil: read from the store
 }
 
 // handoff is the queue and the senders that drain it.
 type handoff struct {
-	items    chan handoffItem
-	retained atomic.Int64 // bytes of raw held by queued items
-	quit     chan struct{}
-	cancel   context.CancelFunc // ends the attempts in flight
-	wg       sync.WaitGroup
-	grace    time.Duration // how long intake reserves deliveries for the senders
+	items  chan handoffItem
+	budget *rawBudget
+	quit   chan struct{}
+	cancel context.CancelFunc // ends the attempts in flight
+	wg     sync.WaitGroup
+	grace  time.Duration // how long intake reserves deliveries for the senders
+	log    *slog.Logger
 }
 
-// HandOff offers deliveries just committed by Intake or AddDeliveries to
-// the running senders, with the message's raw bytes when the caller still
-// holds them (they must be the bytes committed). It never blocks and never
-// fails: whatever it does not take, River's workers deliver once intake's
-// reservation (handoffGrace) is over. Deliveries
-// that are not due (a scheduled forward) or already taken are skipped by
-// the claim.
-func (s *Store) HandOff(deliveryIDs []int64, raw []byte) {
+// Offer is one message's deliveries just committed, for HandOff.
+type Offer struct {
+	DeliveryIDs []int64
+	// Raw is the message's bytes as committed, if the caller still holds
+	// them; nil: the senders read them from the store. The hand-off keeps
+	// them until the deliveries are sent: the caller must not change them.
+	Raw []byte
+}
+
+// HandOff offers deliveries just committed (by Intake, AddDeliveries) to
+// the running senders, one Offer per message, waiting for room in the
+// hand-off (see Backpressure above) for at most half the grace for the
+// whole call, and never past ctx or the senders' stop. It never fails:
+// whatever it does not hand off, River's workers deliver once intake's
+// reservation (handoffGrace) is over. Deliveries that are not due (a
+// scheduled forward) or already taken are skipped by the claim. The
+// caller must hold no store transaction, and must not be a Deliverer: a
+// sender waiting for room it holds itself would wait until the wait ends.
+func (s *Store) HandOff(ctx context.Context, offers ...Offer) {
 	h := s.currentHandoff()
-	if h == nil || len(deliveryIDs) == 0 {
+	if h == nil {
 		return
 	}
-	if raw != nil && h.retained.Add(int64(len(raw))) > handoffRawBudget {
-		h.retained.Add(-int64(len(raw)))
-		raw = nil
+	wait, cancel := context.WithTimeout(ctx, h.grace/2)
+	defer cancel()
+	for _, o := range offers {
+		if len(o.DeliveryIDs) > 0 {
+			h.offer(wait, o)
+		}
+	}
+}
+
+// offer queues one message's deliveries with its bytes, waiting for room
+// until wait ends or the senders stop; then it falls back to the queue
+// without the bytes, or to nothing when the queue has no room either.
+func (h *handoff) offer(wait context.Context, o Offer) {
+	it := handoffItem{deliveryIDs: o.DeliveryIDs}
+	if h.hold(wait, o.Raw) {
+		it.raw = o.Raw
+	}
+	if !h.enqueue(wait, it) {
+		h.budget.release(int64(len(it.raw)))
+		h.log.Debug("hand-off full: offer left to River", "deliveries", o.DeliveryIDs)
+		return
+	}
+	if it.raw == nil && o.Raw != nil {
+		h.log.Debug("hand-off: offered without the message's bytes", "deliveries", o.DeliveryIDs,
+			"bytes", len(o.Raw), "held", h.budget.holding())
+	}
+}
+
+// enqueue queues it, waiting for a place until wait ends or the senders
+// stop. A place free at once is taken whatever the wait says: that is the
+// fallback.
+func (h *handoff) enqueue(wait context.Context, it handoffItem) bool {
+	if stopping(h) {
+		return false
 	}
 	select {
-	case h.items <- handoffItem{deliveryIDs: deliveryIDs, raw: raw}:
+	case h.items <- it:
+		return true
 	default:
-		h.retained.Add(-int64(len(raw)))
+	}
+	if wait.Err() == nil {
+		h.log.Debug("hand-off queue full: waiting for the senders", "deliveries", it.deliveryIDs)
+	}
+	select {
+	case h.items <- it:
+		return true
+	case <-h.quit:
+		return false
+	case <-wait.Done():
+		return false
+	}
+}
+
+// hold takes room for raw in the budget, waiting for the senders to free
+// some. false: raw is nil or bigger than the whole budget, or the wait
+// ended first.
+func (h *handoff) hold(wait context.Context, raw []byte) bool {
+	n := int64(len(raw))
+	if raw == nil || n > h.budget.limit {
+		return false
+	}
+	for waited := false; ; waited = true {
+		ok, freed := h.budget.take(n)
+		if ok {
+			return true
+		}
+		if !waited {
+			h.log.Debug("hand-off full: waiting for the senders", "bytes", n, "held", h.budget.holding())
+		}
+		select {
+		case <-freed:
+		case <-h.quit:
+			return false
+		case <-wait.Done():
+			return false
+		}
 	}
 }
 
@@ -95,8 +208,8 @@ func (s *Store) currentHandoff() *handoff {
 // startHandoff starts n senders; they run until stopHandoff.
 func (s *Store) startHandoff(ctx context.Context, dlv Deliverer, n int) {
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	h := &handoff{items: make(chan handoffItem, handoffQueue), quit: make(chan struct{}), cancel: cancel,
-		grace: handoffGrace}
+	h := &handoff{items: make(chan handoffItem, handoffQueue), budget: newRawBudget(handoffRawBudget),
+		quit: make(chan struct{}), cancel: cancel, grace: handoffGrace, log: s.log}
 	for range n {
 		h.wg.Go(func() { s.sendHandedOff(sendCtx, h, dlv) })
 	}
@@ -144,7 +257,7 @@ func (s *Store) sendHandedOff(ctx context.Context, h *handoff, dlv Deliverer) {
 					s.log.WarnContext(ctx, "handed-off delivery left to the workers", "delivery", id, "error", err)
 				}
 			}
-			h.retained.Add(-int64(len(it.raw)))
+			h.budget.release(int64(len(it.raw)))
 		}
 	}
 }

@@ -104,8 +104,8 @@ func checkSentOnce(t *testing.T, dsn string, grace bool) {
 	for uid := uint32(1); uid <= 40; uid++ {
 		m := message(uid, fmt.Sprintf("<%d@x>", uid), "invitation", "gender", "education")
 		o := intake(t, s, 7, m)[0]
-		s.HandOff(o.DeliveryIDs, m.Raw)
-		s.HandOff(o.DeliveryIDs, nil)
+		s.HandOff(context.Background(), Offer{DeliveryIDs: o.DeliveryIDs, Raw: m.Raw})
+		s.HandOff(context.Background(), Offer{DeliveryIDs: o.DeliveryIDs})
 		ids = append(ids, o.DeliveryIDs...)
 	}
 	r.waitOutcomes(t, len(ids))
