@@ -314,20 +314,11 @@ func (s *Store) attemptHandedOff(ctx context.Context, dlv Deliverer, id int64, r
 func (s *Store) claimHandedOff(ctx context.Context, id int64) (Delivery, *river.Job[deliveryArgs], bool, error) {
 	var d Delivery
 	var job *river.Job[deliveryArgs]
-	var ok bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		row, err := s.claimJobTx(ctx, tx, id)
-		if err != nil || row == nil {
-			return err
-		}
-		if d, ok, err = s.startAttempt(ctx, tx, id, row.ID); err != nil || !ok {
-			if err == nil {
-				err = errNotClaimed
-			}
-			return err
-		}
-		job = &river.Job[deliveryArgs]{JobRow: row, Args: deliveryArgs{DeliveryID: id}}
-		return nil
+	// Shared with the other senders' claims of the moment (inGroupTx), the
+	// body may run twice: each run sets d and job anew.
+	err := s.inGroupTx(ctx, func(tx *sql.Tx) (err error) {
+		d, job, err = s.claimTx(ctx, tx, id)
+		return err
 	})
 	if errors.Is(err, errNotClaimed) {
 		return d, nil, false, nil
@@ -335,7 +326,25 @@ func (s *Store) claimHandedOff(ctx context.Context, id int64) (Delivery, *river.
 	if err != nil {
 		return d, nil, false, fmt.Errorf("claim handed-off delivery %d: %w", id, err)
 	}
-	return d, job, ok, nil
+	return d, job, job != nil, nil
+}
+
+// claimTx claims the delivery's job and starts its attempt in tx. job is
+// nil when River or another sender has it, or when it is not due;
+// errNotClaimed asks for the job's claim to be rolled back.
+func (s *Store) claimTx(ctx context.Context, tx *sql.Tx, id int64) (Delivery, *river.Job[deliveryArgs], error) {
+	row, err := s.claimJobTx(ctx, tx, id)
+	if err != nil || row == nil {
+		return Delivery{}, nil, err
+	}
+	d, ok, err := s.startAttempt(ctx, tx, id, row.ID)
+	if err != nil {
+		return d, nil, err
+	}
+	if !ok {
+		return d, nil, errNotClaimed
+	}
+	return d, &river.Job[deliveryArgs]{JobRow: row, Args: deliveryArgs{DeliveryID: id}}, nil
 }
 
 // errNotClaimed rolls back a claim whose job River did not have but whose
