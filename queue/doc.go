@@ -22,8 +22,17 @@
 //
 // River's own caveats shape the design (see DESIGN.md, "Decisions"): the
 // permanent dedupe set is our messages table, not River's expiring unique
-// jobs; raw bytes live in our chunk table, never in job arguments; jobs left
+// jobs; raw bytes live in our own storage, never in job arguments; jobs left
 // running by a crashed daemon are reclaimed by ClaimDaemon rather than after
 // River's one-hour rescue horizon; and migrations are serialised on
 // PostgreSQL by an advisory lock because rivermigrate takes none.
+//
+// Raw bytes: a SQLite store keeps each message's in a file of its own in
+// the directory beside the database (DSN.raw/), written and synced before
+// the intake transaction that names it commits, as Postfix and mox do; a
+// file no record names is removed when its transaction fails, or by the
+// daemon's sweep when it claims the store. SQLite's WAL wrote a blob's bytes
+// three times (rawdir.go). PostgreSQL keeps them in raw_chunks (256 KiB
+// rows), which every instance sharing the store sees; so do SQLite's
+// messages taken in before migration 014.
 package queue

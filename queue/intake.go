@@ -76,16 +76,29 @@ type Outcome struct {
 // epoch's watermark. If anything fails, nothing is recorded; a failure on
 // one message's records is a *MessageError naming it, and Classify says
 // whether offering that message again can succeed.
+//
+// On SQLite the raw bytes go to files beside the database, written and
+// synced (with their directory, once for the batch) before the
+// transaction that names them begins; the files of a transaction that
+// does not commit, and of duplicates, are removed (rawstage.go).
 func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
-	var out []Outcome
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		out, err = s.intakeTx(ctx, tx, key, uidValidity, msgs)
-		return err
-	})
+	staged, err := s.stageRaw(msgs)
 	if err != nil {
 		return nil, fmt.Errorf("intake %d messages of %s/%s: %w", len(msgs), key.Account, key.Mailbox, err)
 	}
+	var out []Outcome
+	var committing bool
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.intakeTx(ctx, tx, key, uidValidity, msgs, staged)
+		committing = err == nil
+		return err
+	})
+	if err != nil {
+		staged.abandon(committing)
+		return nil, fmt.Errorf("intake %d messages of %s/%s: %w", len(msgs), key.Account, key.Mailbox, err)
+	}
+	staged.keepReferenced(out)
 	return out, nil
 }
 
@@ -96,7 +109,7 @@ func (s *Store) CheckLease(ctx context.Context) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.fenceTx(ctx, tx) })
 }
 
-func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming) ([]Outcome, error) {
+func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming, staged *stagedRaw) ([]Outcome, error) {
 	if err := s.fenceTx(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -109,7 +122,7 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 	var maxUID uint32
 	for i, m := range msgs {
 		maxUID = max(maxUID, m.UID)
-		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable())
+		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable(), staged.name(i))
 		if err != nil {
 			return nil, &MessageError{Index: i, UID: m.UID, Err: err}
 		}
@@ -127,7 +140,9 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 	return out, s.advanceEpochTx(ctx, tx, key, uidValidity, maxUID)
 }
 
-func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming) (Outcome, error) {
+// intakeOne records one message; rawFile, when set, holds its bytes
+// already, and its record names it unless it is a duplicate.
+func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming, rawFile string) (Outcome, error) {
 	o := Outcome{UID: m.UID}
 	existing, err := s.processedRef(ctx, tx, key, epoch.UIDValidity, m.UID)
 	if err != nil {
@@ -142,14 +157,17 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 			return o, err
 		}
 	}
-	if o.MessageRef, err = s.insertMessage(ctx, tx, key, epoch.UIDValidity, m, o.DuplicateOf); err != nil {
+	if o.DuplicateOf != 0 {
+		rawFile = "" // a duplicate's record keeps no bytes (keepReferenced)
+	}
+	if o.MessageRef, err = s.insertMessage(ctx, tx, key, epoch.UIDValidity, m, o.DuplicateOf, rawFile); err != nil {
 		return o, err
 	}
 	if o.DuplicateOf != 0 {
 		o.Duplicate = true
 		return o, nil
 	}
-	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw); err != nil {
+	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile); err != nil {
 		return o, err
 	}
 	if o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries); err != nil {
@@ -226,18 +244,21 @@ func (s *Store) earlierFingerprint(ctx context.Context, tx *sql.Tx, key MailboxK
 	return id, nil
 }
 
-func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, dupOf int64) (int64, error) {
+func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, dupOf int64, rawFile string) (int64, error) {
 	caucuses, _ := json.Marshal(nonNil(m.Caucuses))
 	rules, _ := json.Marshal(nonNil(m.Rules))
 	trace := string(m.Trace)
 	if trace == "" {
 		trace = "null"
 	}
-	var id int64
-	err := stmt(ctx, tx, s.stmts.insertMessage).QueryRowContext(ctx,
-		key.Account, key.Mailbox, int64(uidValidity), int64(m.UID), m.MessageID, m.Fingerprint,
+	args := []any{key.Account, key.Mailbox, int64(uidValidity), int64(m.UID), m.MessageID, m.Fingerprint,
 		m.FallbackFingerprint, m.Decision, string(caucuses), string(rules), m.Reason, trace,
-		m.Subject, m.From, s.micros(s.now()), nullInt(dupOf), int64(len(m.Raw))).Scan(&id)
+		m.Subject, m.From, s.micros(s.now()), nullInt(dupOf), int64(len(m.Raw))}
+	if s.raw != nil {
+		args = append(args, sql.NullString{String: rawFile, Valid: rawFile != ""})
+	}
+	var id int64
+	err := stmt(ctx, tx, s.stmts.insertMessage).QueryRowContext(ctx, args...).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}

@@ -137,8 +137,14 @@ func TestRawRoundTripAndPurge(t *testing.T) {
 		if got := rawOf(t, s, out[0].MessageRef); !bytes.Equal(got, big.Raw) {
 			t.Fatalf("raw of %d bytes read back as %d bytes, not equal", len(big.Raw), len(got))
 		}
-		if n := count(t, s, "SELECT COUNT(*) FROM raw_chunks WHERE message_ref = ?", out[0].MessageRef); n != 3 {
-			t.Errorf("640 KB stored in %d chunks, want 3", n)
+		// PostgreSQL keeps the bytes in 256 KiB chunks, SQLite in a file
+		// (TestRawIsAFileOnSQLiteAndChunksOnPostgres).
+		wantChunks := 3
+		if s.raw != nil {
+			wantChunks = 0
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM raw_chunks WHERE message_ref = ?", out[0].MessageRef); n != wantChunks {
+			t.Errorf("640 KB stored in %d chunks, want %d", n, wantChunks)
 		}
 		if got := rawOf(t, s, out[1].MessageRef); len(got) != 0 {
 			t.Errorf("empty raw read back as %d bytes", len(got))

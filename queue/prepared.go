@@ -32,6 +32,11 @@ const (
 		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
 		subject, from_addr, received_at, duplicate_of, raw_size)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	// SQLite's names the file of the message's bytes (rawdir.go).
+	sqlInsertMessageSQLite = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
+		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
+		subject, from_addr, received_at, duplicate_of, raw_size, raw_file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	sqlWriteRawChunk  = `INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)`
 	sqlInsertDelivery = `INSERT INTO deliveries (message_ref, caucus, envelope_from,
 		recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
@@ -47,8 +52,11 @@ const (
 
 	// A delivery's read of its message's bytes, when it has no copy in
 	// memory (River's workers, retries).
-	sqlRawPurged    = `SELECT raw_purged_at FROM messages WHERE id = ?`
-	sqlReadRawChunk = `SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?`
+	// Where a message's bytes are: purged, in a file (SQLite), or in
+	// raw_chunks (PostgreSQL, and SQLite's messages older than its files).
+	sqlRawSourceSQLite   = `SELECT raw_purged_at, raw_file FROM messages WHERE id = ?`
+	sqlRawSourcePostgres = `SELECT raw_purged_at, NULL::text FROM messages WHERE id = $1`
+	sqlReadRawChunk      = `SELECT data FROM raw_chunks WHERE message_ref = ? AND seq = ?`
 )
 
 // preparedStmts are the hot statements of one store.
@@ -58,7 +66,7 @@ type preparedStmts struct {
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob, reserveForHandOff *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageID                                                                  *sql.Stmt
 
-	rawPurged, readRawChunk *sql.Stmt
+	rawSource, readRawChunk *sql.Stmt
 }
 
 // preparedStmt is one statement to prepare, written for each dialect.
@@ -76,7 +84,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.claimJob, sqlite: sqlClaimJobSQLite, postgres: sqlClaimJobPostgres},
 		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
 		{into: &p.processedRef, sqlite: sqlProcessedRef},
-		{into: &p.insertMessage, sqlite: sqlInsertMessage},
+		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
 		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk},
 		{into: &p.insertDelivery, sqlite: sqlInsertDelivery},
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
@@ -85,7 +93,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch},
 		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID},
 		{into: &p.reserveForHandOff, sqlite: sqlReserveForHandOff},
-		{into: &p.rawPurged, sqlite: sqlRawPurged},
+		{into: &p.rawSource, sqlite: sqlRawSourceSQLite, postgres: sqlRawSourcePostgres},
 		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
 	}
 }

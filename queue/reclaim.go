@@ -26,9 +26,11 @@ const (
 // ClaimDaemon makes this process the store's daemon and reclaims the
 // deliveries a crashed daemon left running. On SQLite it holds an flock on
 // DSN.lock (a second daemon gets a *StoreInUseError), then every job still
-// running is an orphan. On PostgreSQL, where several instances share the
-// store, it registers this instance with a heartbeat and reclaims the jobs
-// of instances whose heartbeat stopped, at once and then periodically.
+// running is an orphan, and so is every raw file no message names (removed
+// before intake starts: sweepRaw). On PostgreSQL, where several instances
+// share the store, it registers this instance with a heartbeat and
+// reclaims the jobs of instances whose heartbeat stopped, at once and then
+// periodically.
 // CLI commands never call it. release undoes the claim, and on PostgreSQL
 // releases this instance's slot claims: call it once nothing sends under
 // them any more.
@@ -42,6 +44,10 @@ func (s *Store) ClaimDaemon(ctx context.Context) (release func(), err error) {
 func (s *Store) claimSQLite(ctx context.Context) (func(), error) {
 	unlock, err := lockFile(s.path + ".lock")
 	if err != nil {
+		return nil, fmt.Errorf("claim store: %w", err)
+	}
+	if err := s.sweepRaw(ctx); err != nil {
+		unlock()
 		return nil, fmt.Errorf("claim store: %w", err)
 	}
 	// One daemon holds a SQLite store: every slot claim and mailbox lease

@@ -77,7 +77,8 @@ const fetchCooldown = 10 * time.Millisecond
 type Store struct {
 	db         *sql.DB
 	dialect    dialect
-	path       string // the SQLite file, empty on PostgreSQL
+	path       string  // the SQLite file, empty on PostgreSQL
+	raw        *rawDir // the SQLite store's raw files, nil on PostgreSQL
 	driver     riverdriver.Driver[*sql.Tx]
 	client     *river.Client[*sql.Tx]
 	log        *slog.Logger
@@ -111,6 +112,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.checkKeyWrap(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.openRaw(); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -204,6 +209,18 @@ func (s *Store) openDB() error {
 		return fmt.Errorf("open %s store: %w", s.dialect, err)
 	}
 	return nil
+}
+
+// openRaw opens the directory of a SQLite store's raw files (rawdir.go),
+// creating it beside the database file; a PostgreSQL store keeps its raw
+// bytes in raw_chunks, visible to every instance.
+func (s *Store) openRaw() error {
+	if s.dialect != dialectSQLite {
+		return nil
+	}
+	var err error
+	s.raw, err = openRawDir(s.path, s.log)
+	return err
 }
 
 // idleConns is how many PostgreSQL connections the pool keeps open

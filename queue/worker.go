@@ -45,13 +45,15 @@ func (w *deliveryWorker) NextRetry(job *river.Job[deliveryArgs]) time.Time {
 
 // deliver hands d to dlv with the message's bytes: inMemory when the
 // hand-off still holds the copy intake committed (the same bytes, read
-// back for nothing otherwise), else streamed from the store.
+// back for nothing otherwise), else streamed from the store (a SQLite
+// store's file, or raw_chunks). Bytes that are gone (purged, a file lost:
+// OpenRaw logged that) fail a delivery that copies them for good.
 func (s *Store) deliver(ctx context.Context, dlv Deliverer, d Delivery, inMemory []byte) error {
 	if inMemory != nil {
 		return dlv.Deliver(ctx, d, bytes.NewReader(inMemory))
 	}
 	raw, err := s.OpenRaw(ctx, d.MessageRef)
-	if errors.Is(err, ErrRawPurged) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrRawPurged) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrRawMissing) {
 		return deliverWithoutRaw(ctx, dlv, d, err)
 	}
 	if err != nil {
