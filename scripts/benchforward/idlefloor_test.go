@@ -21,7 +21,7 @@ const floorMailbox = "Floor"
 // APPEND's tagged OK to the EXISTS pushed to the idling client: the least
 // any IDLE client of this server can see new mail in. Dovecot delays that
 // push on purpose (NOTIFY_DELAY_MSECS, 500 ms after the first change, in
-// src/lib-storage/index/index-mailbox-check.c).
+// src/lib-storage/mailbox-watch.c of Dovecot 2.3).
 func measureIdleFloor(t *testing.T, s *mailstack.Stack, c *imapclient.Client, n int) []time.Duration {
 	t.Helper()
 	if err := c.Create(floorMailbox, nil).Wait(); err != nil {
