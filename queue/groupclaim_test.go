@@ -62,13 +62,7 @@ func testSendersClaimsShareACommit(t *testing.T, dsn string, failing bool) {
 		queued++
 		wg.Go(func() { workErr = s.inGroupTx(ctx, func(*sql.Tx) error { return errors.New("fails") }) })
 	}
-	if s.dialect == dialectSQLite {
-		waitFor(t, "the claims queued behind the first work", func() (bool, error) {
-			s.group.mu.Lock()
-			defer s.group.mu.Unlock()
-			return len(s.group.pending) == queued, nil
-		})
-	}
+	waitQueuedInGroup(t, s, queued)
 	close(release)
 	wg.Wait()
 

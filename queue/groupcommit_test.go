@@ -45,16 +45,24 @@ func groupTestWorks(t *testing.T, s *Store, n, fail int) []error {
 	for i := 1; i <= n; i++ {
 		wg.Go(func() { results[i] = s.inGroupTx(ctx, insert(i)) })
 	}
-	if s.dialect == dialectSQLite {
-		waitFor(t, "the works queued behind the first", func() (bool, error) {
-			s.group.mu.Lock()
-			defer s.group.mu.Unlock()
-			return len(s.group.pending) == n, nil
-		})
-	}
+	waitQueuedInGroup(t, s, n)
 	close(release)
 	wg.Wait()
 	return results
+}
+
+// waitQueuedInGroup waits until n works are queued for the next group, on
+// SQLite (PostgreSQL runs each work in its own transaction at once).
+func waitQueuedInGroup(t *testing.T, s *Store, n int) {
+	t.Helper()
+	if s.dialect != dialectSQLite {
+		return
+	}
+	waitFor(t, fmt.Sprintf("%d works queued for the next group", n), func() (bool, error) {
+		s.group.mu.Lock()
+		defer s.group.mu.Unlock()
+		return len(s.group.pending) == n, nil
+	})
 }
 
 // TestGroupCommitSharesOneTransaction: on SQLite, works that arrive while
