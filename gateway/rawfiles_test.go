@@ -48,21 +48,5 @@ func namedRawFiles(t *testing.T, dsn string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT raw_file FROM messages WHERE raw_file IS NOT NULL ORDER BY raw_file")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return queuetest.RawFilesNamed(t, db)
 }

@@ -41,23 +41,7 @@ func rawFilesOnDisk(t testing.TB, s *Store) []string {
 // rawFilesNamed lists the files the messages' records name, sorted.
 func rawFilesNamed(t testing.TB, s *Store) []string {
 	t.Helper()
-	rows, err := s.db.Query("SELECT raw_file FROM messages WHERE raw_file IS NOT NULL ORDER BY raw_file")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return queuetest.RawFilesNamed(t, s.db)
 }
 
 // assertRawFilesAreThoseNamed checks that the raw directory holds exactly

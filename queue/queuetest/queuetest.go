@@ -96,3 +96,26 @@ func randomHex(t testing.TB, n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// RawFilesNamed lists, sorted, the raw files the messages' records of a
+// SQLite store name (their bytes' files in the store's raw directory).
+func RawFilesNamed(t testing.TB, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query("SELECT raw_file FROM messages WHERE raw_file IS NOT NULL ORDER BY raw_file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
