@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"caucusgate/gateway/mailsim"
@@ -20,7 +21,9 @@ func TestRefusedMessageLeavesNoOrphanRawFile(t *testing.T) {
 	p := newPipeline(t, dsn, mailsim.Options{})
 	refuseRecords(t, dsn, "NEW.message_id = 'inv-2@example.com'")
 	for i := 1; i <= 3; i++ {
-		if err := p.world.Append("bureau@example.org", "INBOX", invitation(i, "events@itu.int", "Invitation")); err != nil {
+		// 40 kB: above the size from which the store gives the bytes a file.
+		long := append(invitation(i, "events@itu.int", "Invitation"), strings.Repeat("Programme and annexes.\r\n", 1700)...)
+		if err := p.world.Append("bureau@example.org", "INBOX", long); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -39,14 +39,15 @@ const rawNameLen = 26
 // did not commit is an orphan: removed when the transaction fails, else
 // by the daemon's sweep at its next start (rawsweep.go).
 type rawDir struct {
-	path string
-	log  *slog.Logger
+	path     string
+	fileFrom int // the size from which a message's bytes get a file
+	log      *slog.Logger
 }
 
 // openRawDir opens the raw directory of the store at dbPath, creating it
 // (0700: mail is private) if it does not exist.
 func openRawDir(dbPath string, log *slog.Logger) (*rawDir, error) {
-	d := &rawDir{path: dbPath + rawDirSuffix, log: log}
+	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, log: log}
 	err := os.Mkdir(d.path, 0o700)
 	if errors.Is(err, fs.ErrExist) {
 		return d, d.check()

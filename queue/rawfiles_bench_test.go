@@ -13,8 +13,9 @@ import (
 // BenchmarkIntakeRawSize measures what a message's raw bytes cost intake
 // by size, in the process's CPU time per message (cpu-ns/msg; an op is a
 // batch of 20), each message with one delivery and its job, as
-// the gateway's. On SQLite the bytes go to files (rawdir.go), on
-// PostgreSQL to raw_chunks.
+// the gateway's. On SQLite the bytes of a message of 32 KiB or more go to
+// a file (rawdir.go, rawstage.go), a smaller one's (20 KiB here) to
+// raw_chunks, as on PostgreSQL.
 //
 // Intake alone is not the whole cost: on ext4 without a journal (the
 // project's VM), creating a file scans the inodes deleted in the last 30 s

@@ -54,11 +54,22 @@ func assertRawFilesAreThoseNamed(t testing.TB, s *Store, want int) {
 	}
 }
 
+// openFilesTest opens a store that keeps every message's bytes in a file
+// on SQLite, however small: the tests here are about those files.
+func openFilesTest(t testing.TB, dsn string, opts Options) *Store {
+	t.Helper()
+	s := openTest(t, dsn, opts)
+	if s.raw != nil {
+		s.raw.fileFrom = 0
+	}
+	return s
+}
+
 func openSQLiteTest(t *testing.T, opts Options) (*Store, string) {
 	t.Helper()
 	t.Parallel()
 	dsn := queuetest.SQLite(t)
-	return openTest(t, dsn, opts), dsn
+	return openFilesTest(t, dsn, opts), dsn
 }
 
 // TestRawIsAFileOnSQLiteAndChunksOnPostgres: a message's bytes round-trip
@@ -67,7 +78,7 @@ func openSQLiteTest(t *testing.T, opts Options) (*Store, string) {
 // whose instances do not share a disk.
 func TestRawIsAFileOnSQLiteAndChunksOnPostgres(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
-		s := openTest(t, dsn, Options{})
+		s := openFilesTest(t, dsn, Options{})
 		begin(t, s, 7, 0)
 		m := message(1, "<big@x>", strings.Repeat("0123456789abcdef", 40000), "gender")
 		ref := intake(t, s, 7, m)[0].MessageRef
@@ -145,7 +156,7 @@ func TestRawFileIsOnDiskBeforeItsRecordCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := openTest(t, dsn, Options{})
+	s := openFilesTest(t, dsn, Options{})
 	if other, err = sql.Open("sqlite", sqliteDSN(dsn)); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +238,7 @@ func TestDaemonSweepRemovesOrphanRawFiles(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte("an admin's file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	openTest(t, dsn, Options{}) // a CLI: no claim
+	openFilesTest(t, dsn, Options{}) // a CLI: no claim
 	if got := rawFilesOnDisk(t, s); len(got) != 4 {
 		t.Fatalf("after a CLI's open: %v; want the 3 raw files and the admin's, untouched", got)
 	}
@@ -272,7 +283,7 @@ func TestKilledBetweenRawSyncAndCommit(t *testing.T) {
 		exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("the child was not killed in its transaction: %v\n%s", err, out)
 	}
-	s := openTest(t, dsn, Options{}) // a CLI: no claim
+	s := openFilesTest(t, dsn, Options{}) // a CLI: no claim
 	if n := count(t, s, "SELECT COUNT(*) FROM messages"); n != 0 {
 		t.Fatalf("%d messages recorded by a transaction killed before its commit", n)
 	}
@@ -371,7 +382,7 @@ func TestRawFromBeforeFilesStillReads(t *testing.T) {
 	old := message(1, "<old@x>", strings.Repeat("written by an older caucusgate ", 20000))
 	ref := insertAsBeforeFiles(t, s, old)
 	s.Close()
-	s = openTest(t, dsn, Options{})
+	s = openFilesTest(t, dsn, Options{})
 	if got := rawOf(t, s, ref); !bytes.Equal(got, old.Raw) {
 		t.Fatalf("a message from before the migration reads back as %d bytes, want %d", len(got), len(old.Raw))
 	}
