@@ -34,13 +34,23 @@ func streamTo(ctx context.Context, relay *smtprelay.Relay, signer compose.Signer
 }
 
 // signedWrite writes a message through the DKIM signer, when there is one.
+// It returns only once write has returned: the original write reads may
+// be a mapping that its owner unmaps when the delivery is done (a spooled
+// literal held by the hand-off), and a read after that would crash.
 func signedWrite(w io.Writer, signer compose.Signer, write func(io.Writer) error) error {
 	if signer == nil {
 		return write(w)
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(write(pw)) }()
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		pw.CloseWithError(write(pw))
+	}()
 	err := signer.Sign(w, pr)
+	// A signer that stopped early leaves write blocked in the pipe: the
+	// close fails that write, and write returns.
 	pr.CloseWithError(errors.New("signer stopped reading"))
+	<-written
 	return err
 }

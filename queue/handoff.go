@@ -84,6 +84,16 @@ const (
 type handoffItem struct {
 	deliveryIDs []int64
 	raw         []byte // the committed copy, held in the budget; nil: read from the store
+	release     func() // the offer's Release, once raw is no longer read; nil: none
+}
+
+// done gives back what the item holds: its room in the budget, and its
+// bytes to their owner.
+func (it handoffItem) done(budget *rawBudget) {
+	budget.release(int64(len(it.raw)))
+	if it.release != nil {
+		it.release()
+	}
 }
 
 // handoff is the queue and the senders that drain it.
@@ -92,9 +102,12 @@ type handoff struct {
 	budget *rawBudget
 	quit   chan struct{}
 	cancel context.CancelFunc // ends the attempts in flight
-	wg     sync.WaitGroup
-	grace  time.Duration // how long intake reserves deliveries for the senders
-	log    *slog.Logger
+	wg     sync.WaitGroup     // the senders
+	// offering counts the HandOff calls under way: at a stop, the queue is
+	// drained once they are over, so no offer queued late keeps its bytes.
+	offering sync.WaitGroup
+	grace    time.Duration // how long intake reserves deliveries for the senders
+	log      *slog.Logger
 }
 
 // Offer is one message's deliveries just committed, for HandOff.
@@ -104,6 +117,11 @@ type Offer struct {
 	// them; nil: the senders read them from the store. The hand-off keeps
 	// them until the deliveries are sent: the caller must not change them.
 	Raw []byte
+	// Release, when set, is called once, when nothing reads Raw any more:
+	// the deliveries are sent, or the offer was left to River, or Raw was
+	// not taken (the senders read the store). The caller may then unmap
+	// Raw (a spooled literal).
+	Release func()
 }
 
 // HandOff offers deliveries just committed (by Intake, AddDeliveries) to
@@ -116,15 +134,24 @@ type Offer struct {
 // caller must hold no store transaction, and must not be a Deliverer: a
 // sender waiting for room it holds itself would wait until the wait ends.
 func (s *Store) HandOff(ctx context.Context, offers ...Offer) {
-	h := s.currentHandoff()
+	h := s.enterHandoff()
 	if h == nil {
+		for _, o := range offers {
+			if o.Release != nil {
+				o.Release()
+			}
+		}
 		return
 	}
+	defer h.offering.Done()
 	wait, cancel := context.WithTimeout(ctx, h.grace/2)
 	defer cancel()
 	for _, o := range offers {
-		if len(o.DeliveryIDs) > 0 {
+		switch {
+		case len(o.DeliveryIDs) > 0:
 			h.offer(wait, o)
+		case o.Release != nil:
+			o.Release()
 		}
 	}
 }
@@ -135,10 +162,12 @@ func (s *Store) HandOff(ctx context.Context, offers ...Offer) {
 func (h *handoff) offer(wait context.Context, o Offer) {
 	it := handoffItem{deliveryIDs: o.DeliveryIDs}
 	if h.hold(wait, o.Raw) {
-		it.raw = o.Raw
+		it.raw, it.release = o.Raw, o.Release
+	} else if o.Release != nil {
+		o.Release()
 	}
 	if !h.enqueue(wait, it) {
-		h.budget.release(int64(len(it.raw)))
+		it.done(h.budget)
 		h.log.Debug("hand-off full: offer left to River", "deliveries", o.DeliveryIDs)
 		return
 	}
@@ -199,6 +228,18 @@ func (h *handoff) hold(wait context.Context, raw []byte) bool {
 	}
 }
 
+// enterHandoff returns the running hand-off, counted among those offering
+// to it until the caller's h.offering.Done; nil when the senders do not
+// run.
+func (s *Store) enterHandoff() *handoff {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handoff != nil {
+		s.handoff.offering.Add(1)
+	}
+	return s.handoff
+}
+
 func (s *Store) currentHandoff() *handoff {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -232,14 +273,29 @@ func (s *Store) stopHandoff(ctx context.Context) error {
 	close(h.quit)
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
-		h.cancel()
-		return nil
 	case <-ctx.Done():
-		h.cancel()
-		<-done
-		return fmt.Errorf("stop hand-off senders: %w", ctx.Err())
+		err = fmt.Errorf("stop hand-off senders: %w", ctx.Err())
+	}
+	h.cancel()
+	<-done
+	h.offering.Wait() // quick: quit is closed, no offer waits any more
+	h.drain()
+	return err
+}
+
+// drain gives back what the offers still queued hold, once no sender
+// runs: River sends their deliveries.
+func (h *handoff) drain() {
+	for {
+		select {
+		case it := <-h.items:
+			it.done(h.budget)
+		default:
+			return
+		}
 	}
 }
 
@@ -257,7 +313,7 @@ func (s *Store) sendHandedOff(ctx context.Context, h *handoff, dlv Deliverer) {
 					s.log.WarnContext(ctx, "handed-off delivery left to the workers", "delivery", id, "error", err)
 				}
 			}
-			h.budget.release(int64(len(it.raw)))
+			it.done(h.budget)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 		}
 	}
 	bodies := make(map[uint32][]byte, len(metas))
-	sp := &spool{}
+	sp := &spool{logger: ss.log}
 	err := ss.fetchBodies(whole, wholeMessage, bodies, sp)
 	if err == nil {
 		err = ss.fetchBodies(header, headerOnly, bodies, sp)
@@ -120,7 +120,9 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 	b := ss.assemble(metas, bodies, l)
 	b.spool = sp
 	for i := range b.Messages {
-		b.Messages[i].Spooled = sp.holds(b.Messages[i].Raw)
+		if sp.holds(b.Messages[i].Raw) {
+			b.Messages[i].Spooled, b.Messages[i].spool = true, sp
+		}
 	}
 	return b, nil
 }

@@ -87,9 +87,23 @@ type Message struct {
 	// but its Date is days before it (a restore by cp, an import).
 	Suspect string
 	// Spooled says Raw is a read-only mapping of a spool file, unmapped
-	// when Sink.Accept (or Scan's callback) returns: whoever keeps Raw
-	// longer must copy it. Reading it afterwards crashes the process.
+	// when Sink.Accept (or Scan's callback) returns unless kept (Keep):
+	// whoever holds Raw longer must keep it or copy it. Reading it once
+	// unmapped crashes the process.
 	Spooled bool
+
+	spool *spool // Raw's, when Spooled
+}
+
+// Keep holds a spooled message's Raw mapped past Sink.Accept, until
+// release is called; release must be called exactly once the holder has
+// stopped reading Raw (later calls do nothing). Keep must be called
+// before Accept returns. For a message not spooled it holds nothing.
+func (m Message) Keep() (release func()) {
+	if !m.Spooled {
+		return func() {}
+	}
+	return m.spool.keep(m.Raw)
 }
 
 // LastUID is the highest UID in the batch, zero when it is empty.

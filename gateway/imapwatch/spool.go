@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
+	"sync"
 )
 
 // spoolAbove is the literal size above which a message is spooled to a
@@ -14,11 +17,22 @@ import (
 const spoolAbove = 1 << 20
 
 // spool holds the literals of one batch that were written to files and
-// mapped read-only. Their bytes are valid until release: the Sink, and
-// Scan's callback, must copy what they keep (Message.Spooled).
+// mapped read-only. A mapping lives until the batch is released (after
+// the Sink's Accept, or Scan's callback) and every keep of it is released:
+// the Sink, and Scan's callback, must copy what they hold longer, or keep
+// it (Message.Keep).
 type spool struct {
-	dir  string // "" is os.TempDir()
-	maps [][]byte
+	dir    string       // "" is os.TempDir()
+	logger *slog.Logger // for the unmaps of kept literals; nil: not logged
+	mu     sync.Mutex
+	maps   []*mapping
+}
+
+// mapping is one spooled literal and how many hold it: the batch, and
+// each keep not yet released.
+type mapping struct {
+	b       []byte
+	holders int
 }
 
 // read reads a literal of n bytes, to a mapped file when it is large.
@@ -40,29 +54,90 @@ func (s *spool) read(lit io.Reader, n int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("map spooled literal of %d bytes: %w", n, err)
 	}
-	s.maps = append(s.maps, b)
+	s.mu.Lock()
+	s.maps = append(s.maps, &mapping{b: b, holders: 1})
+	s.mu.Unlock()
 	return b, nil
+}
+
+// find returns the mapping b starts, nil if it is not spooled.
+func (s *spool) find(b []byte) *mapping {
+	if s == nil || len(b) == 0 {
+		return nil
+	}
+	for _, m := range s.maps {
+		if len(m.b) > 0 && &b[0] == &m.b[0] {
+			return m
+		}
+	}
+	return nil
 }
 
 // holds says whether b is one of the spooled literals.
 func (s *spool) holds(b []byte) bool {
-	for _, m := range s.maps {
-		if len(b) > 0 && len(m) > 0 && &b[0] == &m[0] {
-			return true
-		}
-	}
-	return false
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.find(b) != nil
 }
 
-// release unmaps every spooled literal. Nothing may read them afterwards.
+// keep holds b's mapping until the returned func is called (once; later
+// calls do nothing). b must be one of the spool's literals, and the batch
+// not released yet.
+func (s *spool) keep(b []byte) (release func()) {
+	s.mu.Lock()
+	m := s.find(b)
+	if m != nil {
+		m.holders++
+	}
+	s.mu.Unlock()
+	if m == nil {
+		return func() {}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if err := s.drop(m); err != nil {
+				s.log(err)
+			}
+		})
+	}
+}
+
+// drop releases one hold of m, and unmaps it when it was the last.
+func (s *spool) drop(m *mapping) error {
+	s.mu.Lock()
+	m.holders--
+	last := m.holders == 0
+	if last {
+		s.maps = slices.DeleteFunc(s.maps, func(x *mapping) bool { return x == m })
+	}
+	s.mu.Unlock()
+	if !last {
+		return nil
+	}
+	return unmap(m.b)
+}
+
+// log reports a failed unmap of a kept literal, whose release has no
+// caller to return an error to.
+func (s *spool) log(err error) {
+	if s.logger != nil {
+		s.logger.Error("release spooled message", "error", err)
+	}
+}
+
+// release releases the batch's hold of every spooled literal: those no
+// keep holds are unmapped, and nothing may read them afterwards.
 func (s *spool) release() error {
 	if s == nil {
 		return nil
 	}
+	s.mu.Lock()
+	maps := slices.Clone(s.maps)
+	s.mu.Unlock()
 	var errs []error
-	for _, b := range s.maps {
-		errs = append(errs, unmap(b))
+	for _, m := range maps {
+		errs = append(errs, s.drop(m))
 	}
-	s.maps = nil
 	return errors.Join(errs...)
 }

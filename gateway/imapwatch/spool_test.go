@@ -3,6 +3,7 @@ package imapwatch
 import (
 	"bytes"
 	"context"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -83,4 +84,81 @@ func TestLargeLiteralIsSpooledOffTheHeap(t *testing.T) {
 	if grew > int64(len(large))/2 {
 		t.Errorf("live heap grew by %d bytes holding a %d-byte spooled message", grew, len(large))
 	}
+}
+
+// keepingSink keeps every message past Accept, as the gateway's does for
+// its hand-off's senders.
+type keepingSink struct {
+	*memSink
+	kept     []Message
+	releases []func()
+}
+
+func (s *keepingSink) Accept(ctx context.Context, b Batch) error {
+	for _, m := range b.Messages {
+		s.kept = append(s.kept, m)
+		s.releases = append(s.releases, m.Keep())
+	}
+	return s.memSink.Accept(ctx, b)
+}
+
+// mappedLiterals counts the spool files this process has mapped, from
+// /proc/self/maps (unlinked, they show as "(deleted)").
+func mappedLiterals(t *testing.T) int {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skipf("no /proc/self/maps to count mappings: %v", err)
+	}
+	return strings.Count(string(maps), "caucusgate-literal-")
+}
+
+// TestKeptSpooledMessageOutlivesAccept: a spooled message the Sink keeps
+// stays mapped, byte for byte, after Accept and the batch's release, and
+// is unmapped on its release (one release only: a second does nothing);
+// one nobody keeps is unmapped when Accept returns.
+func TestKeptSpooledMessageOutlivesAccept(t *testing.T) {
+	ts := startServer(t, serverOpts{})
+	large := []byte("From: a@itu.int\r\nSubject: large\r\nMessage-ID: <large@test>\r\n\r\n" +
+		strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123\r\n", 2<<20/68))
+	small := []byte("From: a@itu.int\r\nSubject: small\r\nMessage-ID: <small@test>\r\n\r\nhello\r\n")
+	appendRaw(t, ts, large)
+	appendRaw(t, ts, small)
+	before := mappedLiterals(t)
+	sink := &keepingSink{memSink: newMemSink()}
+	if err := newSupervisor(t, testConfig(t, ts.addr, sink, nil)).SyncOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.kept) != 2 || !sink.kept[0].Spooled || sink.kept[1].Spooled {
+		t.Fatalf("kept %d messages (spooled: %v), want the large one spooled and the small one not", len(sink.kept), spooledFlags(sink.kept))
+	}
+	if got := mappedLiterals(t) - before; got != 1 {
+		t.Fatalf("after the batch: %d literals mapped, want the kept one", got)
+	}
+	if !bytes.Equal(sink.kept[0].Raw, large) {
+		t.Fatal("the kept spooled message differs from the one appended")
+	}
+	for _, release := range sink.releases {
+		release()
+		release()
+	}
+	if got := mappedLiterals(t) - before; got != 0 {
+		t.Fatalf("after its release: %d literals mapped, want none", got)
+	}
+
+	appendRaw(t, ts, large)
+	if err := newSupervisor(t, testConfig(t, ts.addr, newMemSink(), nil)).SyncOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := mappedLiterals(t) - before; got != 0 {
+		t.Fatalf("a spooled message nobody kept: %d literals mapped after Accept, want none", got)
+	}
+}
+
+func spooledFlags(ms []Message) []bool {
+	var f []bool
+	for _, m := range ms {
+		f = append(f, m.Spooled)
+	}
+	return f
 }
