@@ -3,16 +3,20 @@ package gateway
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"caucusgate/gateway/mailsim"
 )
 
 // TestSpooledMessageIsForwardedIntact: a message large enough for the IMAP
-// fetch to spool it (its Raw a mapping, unmapped when Accept returns) is
-// forwarded byte for byte to both caucuses. Intake keeps no spooled Raw
-// for the hand-off: the senders read it from the store (issue 12).
+// fetch to spool it (its Raw a mapping) is forwarded byte for byte to both
+// caucuses. Intake keeps the mapping for the hand-off's senders, which
+// send from it rather than read the message back from the store (issue
+// 12), and it is unmapped once they are done: no spooled literal stays
+// mapped after the run.
 func TestSpooledMessageIsForwardedIntact(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		p := newPipeline(t, dsn, mailsim.Options{})
@@ -37,5 +41,22 @@ func TestSpooledMessageIsForwardedIntact(t *testing.T) {
 				t.Errorf("copy to %v: body of %d bytes differs from the original's %d", r.To, len(gotBody), len(body))
 			}
 		}
+		// The senders let the message go just after reporting the outcome.
+		for deadline := time.Now().Add(10 * time.Second); mappedLiterals(t) > 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d spooled literals still mapped after the run", mappedLiterals(t))
+			}
+		}
 	})
+}
+
+// mappedLiterals counts the spool files (imapwatch's) this process has
+// mapped, from /proc/self/maps.
+func mappedLiterals(t *testing.T) int {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skipf("no /proc/self/maps to count mappings: %v", err)
+	}
+	return strings.Count(string(maps), "caucusgate-literal-")
 }

@@ -75,11 +75,19 @@ func (s *Store) deliveryJob(deliveryID int64, notBefore time.Time) river.InsertM
 // only one allowed to attempt it (see startAttempt). The jobs are River's
 // rows, written by our own statement (see jobinsert.go).
 func (s *Store) insertJobsTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) error {
+	return s.insertJobsReservedTx(ctx, tx, jobs, time.Time{})
+}
+
+// insertJobsReservedTx is insertJobsTx, the due jobs reserved for the
+// hand-off's senders until reservedUntil (zero: not reserved; see
+// handoffReservation).
+func (s *Store) insertJobsReservedTx(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams, reservedUntil time.Time) error {
 	for _, p := range jobs {
 		j, err := s.jobInsertOf(p)
 		if err != nil {
 			return err
 		}
+		j.reservedUntil = reservedUntil
 		jobID, err := s.insertJobTx(ctx, tx, j)
 		if err != nil {
 			return err

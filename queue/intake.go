@@ -129,13 +129,8 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 		out[i] = o
 		jobs = append(jobs, s.deliveryJobs(o.DeliveryIDs, m.Deliveries)...)
 	}
-	if err := s.insertJobsTx(ctx, tx, jobs); err != nil {
+	if err := s.insertJobsReservedTx(ctx, tx, jobs, s.handoffReservation()); err != nil {
 		return nil, err
-	}
-	for _, o := range out {
-		if err := s.reserveForHandOffTx(ctx, tx, o.DeliveryIDs); err != nil {
-			return nil, err
-		}
 	}
 	return out, s.advanceEpochTx(ctx, tx, key, uidValidity, maxUID)
 }

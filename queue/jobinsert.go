@@ -61,6 +61,19 @@ type jobInsert struct {
 	args        []byte
 	maxAttempts int
 	scheduledAt time.Time // zero: available now
+	// reservedUntil, for a job available now, is the scheduled_at it is
+	// written with: River's fetcher leaves it to the hand-off until then
+	// (handoffReservation). Zero: not reserved.
+	reservedUntil time.Time
+}
+
+// scheduledAtColumn is the time written in scheduled_at: River's insert
+// writes now (riverTime of zero) for a job available at once.
+func (j jobInsert) scheduledAtColumn() time.Time {
+	if j.scheduledAt.IsZero() {
+		return j.reservedUntil
+	}
+	return j.scheduledAt
 }
 
 func (j jobInsert) state() rivertype.JobState {
@@ -110,10 +123,10 @@ func (s *Store) insertJobTx(ctx context.Context, tx *sql.Tx, j jobInsert) (int64
 	var err error
 	if s.dialect == dialectSQLite {
 		err = st.QueryRowContext(ctx, string(j.args), deliveryKind, j.maxAttempts, sqliteJobMetadata(),
-			riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAt), string(j.state())).Scan(&id)
+			riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAtColumn()), string(j.state())).Scan(&id)
 	} else {
 		err = st.QueryRowContext(ctx, string(j.args), s.riverTime(time.Now()), deliveryKind, j.maxAttempts,
-			riverMetadataDefault, riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAt),
+			riverMetadataDefault, riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAtColumn()),
 			string(j.state())).Scan(&id)
 	}
 	if err != nil {

@@ -63,7 +63,7 @@ const (
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 
-	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob, reserveForHandOff *sql.Stmt
+	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageID                                                                  *sql.Stmt
 
 	rawSource, readRawChunk *sql.Stmt
@@ -92,7 +92,6 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.epoch, sqlite: sqlEpoch},
 		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch},
 		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID},
-		{into: &p.reserveForHandOff, sqlite: sqlReserveForHandOff},
 		{into: &p.rawSource, sqlite: sqlRawSourceSQLite, postgres: sqlRawSourcePostgres},
 		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
 	}
