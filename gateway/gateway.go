@@ -246,6 +246,10 @@ func (g *Gateway) supervisors(tokens *token.Keyring) ([]*mailboxWatch, error) {
 		for _, mailbox := range acct.Mailboxes {
 			c := acct.Watch
 			c.Account, c.Mailbox, c.Sink = acct.Name, mailbox, sink
+			if c.SpoolDir == "" {
+				// The store links a spooled message's file as its own.
+				c.SpoolDir = g.cfg.Store.SpoolDir()
+			}
 			if c.Logger == nil {
 				c.Logger = g.log
 			}

@@ -163,6 +163,7 @@ func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[
 		Fingerprint:         msg.Fingerprint,
 		FallbackFingerprint: msg.Fallback,
 		Raw:                 m.Raw,
+		RawFile:             m.File(),
 		Decision:            d.Action.String(),
 		Caucuses:            d.Caucuses,
 		Rules:               d.Rules,

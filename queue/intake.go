@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +19,11 @@ type Incoming struct {
 	// caller; FallbackFingerprint may be empty.
 	MessageID, Fingerprint, FallbackFingerprint string
 	Raw                                         []byte
+	// RawFile, when set, is a file with no name holding exactly Raw, on
+	// the filesystem of SpoolDir (a literal the IMAP fetch spooled): a
+	// SQLite store that gives Raw a file links this one rather than write
+	// the bytes again. The store neither closes nor changes it.
+	RawFile *os.File
 	// Decision is forward, hold, reject, discard, reply or none; opaque
 	// here, stored for listings.
 	Decision   string

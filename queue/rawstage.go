@@ -67,6 +67,14 @@ func (st *stagedRaw) write(msgs []Incoming) ([]*os.File, error) {
 		if len(m.Raw) < st.dir.fileFrom {
 			continue
 		}
+		if m.RawFile != nil {
+			name, err := st.dir.adopt(m.RawFile)
+			if err == nil {
+				st.names[i] = name
+				continue
+			}
+			st.dir.log.Debug("raw file: spool file not linked, its bytes are written", "error", err)
+		}
 		f, err := st.dir.create()
 		if err != nil {
 			return files, err

@@ -80,6 +80,12 @@ type Config struct {
 	BatchSize      int   // messages per Sink.Accept; default 50
 	BatchBytes     int64 // message bytes per Sink.Accept; default 32 MiB
 	MaxMessageSize int64 // default 25 MiB; larger messages arrive header-only
+	// SpoolDir is where a message over 1 MiB is written, to be mapped
+	// rather than read onto the heap; default os.TempDir(). Set to a
+	// directory on the filesystem of the store's raw files
+	// (queue.Store.SpoolDir), the store takes the spooled file as the
+	// message's (Message.File) rather than write the bytes again.
+	SpoolDir string
 	// Keyword is set on each acknowledged message when the mailbox's
 	// PERMANENTFLAGS allow it; default "$CaucusgateDone".
 	Keyword string

@@ -108,7 +108,7 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 		}
 	}
 	bodies := make(map[uint32][]byte, len(metas))
-	sp := &spool{logger: ss.log}
+	sp := &spool{dir: ss.s.cfg.SpoolDir, logger: ss.log}
 	err := ss.fetchBodies(whole, wholeMessage, bodies, sp)
 	if err == nil {
 		err = ss.fetchBodies(header, headerOnly, bodies, sp)

@@ -2,6 +2,7 @@ package imapwatch
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -93,6 +94,17 @@ type Message struct {
 	Spooled bool
 
 	spool *spool // Raw's, when Spooled
+}
+
+// File is the file a spooled message's Raw is mapped from, holding
+// exactly Raw, nil for a message not spooled. It has no name (see
+// Config.SpoolDir), and is open as long as Raw is mapped: whoever uses it
+// must not close it, nor change it.
+func (m Message) File() *os.File {
+	if !m.Spooled {
+		return nil
+	}
+	return m.spool.file(m.Raw)
 }
 
 // Keep holds a spooled message's Raw mapped past Sink.Accept, until

@@ -28,35 +28,61 @@ type spool struct {
 	maps   []*mapping
 }
 
-// mapping is one spooled literal and how many hold it: the batch, and
-// each keep not yet released.
+// mapping is one spooled literal, its file, and how many hold it: the
+// batch, and each keep not yet released.
 type mapping struct {
 	b       []byte
+	f       *os.File // open while mapped: the store may link it (Message.File)
 	holders int
 }
 
 // read reads a literal of n bytes, to a mapped file when it is large.
 func (s *spool) read(lit io.Reader, n int64) ([]byte, error) {
-	f, err := os.CreateTemp(s.dir, "caucusgate-literal-*")
+	f, err := s.create()
 	if err != nil {
 		return nil, fmt.Errorf("spool literal of %d bytes: %w", n, err)
 	}
-	defer f.Close()
-	// Unlinked at once: the descriptor and the mapping keep the data, and
-	// nothing is left behind by a crash.
-	if err := os.Remove(f.Name()); err != nil {
+	b, err := fill(f, lit, n)
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("spool literal of %d bytes: %w", n, err)
 	}
+	s.mu.Lock()
+	s.maps = append(s.maps, &mapping{b: b, f: f, holders: 1})
+	s.mu.Unlock()
+	return b, nil
+}
+
+// create makes the spool file of one literal, with no name: nothing is
+// left behind by a crash. In the spool directory it is an unnamed file
+// (O_TMPFILE) the store may give a name to; where the filesystem cannot
+// make one, and in os.TempDir(), a named file removed at once.
+func (s *spool) create() (*os.File, error) {
+	if s.dir != "" {
+		if f, err := openUnnamed(s.dir); err == nil {
+			return f, nil
+		}
+	}
+	f, err := os.CreateTemp(s.dir, "caucusgate-literal-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// fill writes the literal's n bytes to f and maps them.
+func fill(f *os.File, lit io.Reader, n int64) ([]byte, error) {
 	if _, err := io.CopyN(f, lit, n); err != nil {
-		return nil, fmt.Errorf("spool literal of %d bytes: %w", n, err)
+		return nil, err
 	}
 	b, err := mapFile(f, n)
 	if err != nil {
-		return nil, fmt.Errorf("map spooled literal of %d bytes: %w", n, err)
+		return nil, fmt.Errorf("map: %w", err)
 	}
-	s.mu.Lock()
-	s.maps = append(s.maps, &mapping{b: b, holders: 1})
-	s.mu.Unlock()
 	return b, nil
 }
 
@@ -69,6 +95,16 @@ func (s *spool) find(b []byte) *mapping {
 		if len(m.b) > 0 && &b[0] == &m.b[0] {
 			return m
 		}
+	}
+	return nil
+}
+
+// file returns the file b's mapping is of, nil if b is not spooled.
+func (s *spool) file(b []byte) *os.File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.find(b); m != nil {
+		return m.f
 	}
 	return nil
 }
@@ -115,7 +151,7 @@ func (s *spool) drop(m *mapping) error {
 	if !last {
 		return nil
 	}
-	return unmap(m.b)
+	return errors.Join(unmap(m.b), m.f.Close())
 }
 
 // log reports a failed unmap of a kept literal, whose release has no
