@@ -83,7 +83,7 @@ func testSendersClaimsShareACommit(t *testing.T, dsn string, failing bool) {
 	if got := count(t, s, "SELECT count(*) FROM river_job WHERE state = 'running'"); got != len(ids) {
 		t.Errorf("%d jobs running, want %d (one a delivery)", got, len(ids))
 	}
-	if got := s.group.groups - groupsBefore; s.dialect == dialectSQLite && got != 2 {
+	if got := s.group.groups - groupsBefore; got != 2 {
 		t.Errorf("%d groups committed, want 2: the holding work's, then the claims'", got)
 	}
 }

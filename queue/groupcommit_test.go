@@ -13,7 +13,7 @@ import (
 // is closed, then, while it holds it, n works that each insert their
 // number into group_test (the one numbered fail also returns an error
 // after its insert), and waits until those n are queued behind the first
-// on SQLite. It returns each work's result, by number (the first is 0).
+// the store's group. It returns each work's result, by number (the first is 0).
 func groupTestWorks(t *testing.T, s *Store, n, fail int) []error {
 	t.Helper()
 	ctx := context.Background()
@@ -51,13 +51,9 @@ func groupTestWorks(t *testing.T, s *Store, n, fail int) []error {
 	return results
 }
 
-// waitQueuedInGroup waits until n works are queued for the next group, on
-// SQLite (PostgreSQL runs each work in its own transaction at once).
+// waitQueuedInGroup waits until n works are queued for the next group.
 func waitQueuedInGroup(t *testing.T, s *Store, n int) {
 	t.Helper()
-	if s.dialect != dialectSQLite {
-		return
-	}
 	waitFor(t, fmt.Sprintf("%d works queued for the next group", n), func() (bool, error) {
 		s.group.mu.Lock()
 		defer s.group.mu.Unlock()
@@ -65,7 +61,7 @@ func waitQueuedInGroup(t *testing.T, s *Store, n int) {
 	})
 }
 
-// TestGroupCommitSharesOneTransaction: on SQLite, works that arrive while
+// TestGroupCommitSharesOneTransaction: works that arrive while
 // a group is being committed are committed together in the next one, and
 // each caller sees its own work committed.
 func TestGroupCommitSharesOneTransaction(t *testing.T) {
@@ -80,7 +76,7 @@ func TestGroupCommitSharesOneTransaction(t *testing.T) {
 		if got := count(t, s, "SELECT count(*) FROM group_test"); got != n+1 {
 			t.Errorf("%d rows committed, want %d", got, n+1)
 		}
-		if s.dialect == dialectSQLite && s.group.groups != 2 {
+		if s.group.groups != 2 {
 			t.Errorf("%d groups committed, want 2: the first work alone, then the %d queued behind it", s.group.groups, n)
 		}
 	})
