@@ -42,9 +42,12 @@ type Options struct {
 	// Retry spaces delivery attempts. Nil means DefaultRetryPolicy().
 	Retry RetryPolicy
 	// FetchPollInterval is how often idle workers look for due jobs.
-	// Defaults to 200ms. New deliveries do not wait for it: HandOff gives
-	// them to the senders at once; the poll finds retries, deliveries left
-	// by a stop or a crash, and offers the hand-off dropped.
+	// Defaults to 1s, River's own default. New deliveries do not wait for
+	// it: HandOff gives them to the senders at once; the poll finds
+	// retries, deliveries left by a stop or a crash, offers the hand-off
+	// dropped, and those another process added (a CLI's approval). On
+	// SQLite each poll scans every job intake reserved for the senders:
+	// at 200ms, the polls were 2% of run -once's CPU on a backlog (issue 12).
 	FetchPollInterval time.Duration
 	// Workers is the number of River workers, and again of hand-off
 	// senders, each making one delivery at a time. Size it to the relay's
@@ -243,11 +246,11 @@ func (s *Store) newClient() error {
 	cfg := &river.Config{
 		ID:                s.instanceID,
 		Logger:            orLogger(s.opts.RiverLogger, s.log),
-		FetchPollInterval: orDefault(s.opts.FetchPollInterval, 200*time.Millisecond),
+		FetchPollInterval: orDefault(s.opts.FetchPollInterval, time.Second),
 		// River's default cooldown (100ms) between fetches capped it near
 		// 10 fetches a second, 40 jobs with 4 workers, while the machine
 		// idled (issue 12).
-		FetchCooldown:        min(fetchCooldown, orDefault(s.opts.FetchPollInterval, 200*time.Millisecond)),
+		FetchCooldown:        min(fetchCooldown, orDefault(s.opts.FetchPollInterval, time.Second)),
 		JobTimeout:           orDefault(s.opts.JobTimeout, time.Hour),
 		RescueStuckJobsAfter: rescueStuckAfter,
 		MaxAttempts:          s.retry.MaxAttempts(),
