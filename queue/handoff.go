@@ -79,8 +79,9 @@ const (
 // once, never waiting: admitting it alone would hold up to its size beyond
 // the budget after intake's batch is released, and a message that big is
 // read back in chunks (rawChunkSize) at a cost small beside its SMTP DATA.
-// The gateway offers spooled (mapped) literals, those over 1 MiB, without
-// their bytes anyway: the mapping ends when Accept returns.
+// The gateway offers spooled (mapped) literals, those over 1 MiB, with
+// their mapping, kept until Release; they wait for room in the mapped
+// bytes' budget, not the heap's.
 //
 // While it waits the caller holds no store transaction (HandOff is called
 // after the commit: SQLite's one connection is the senders'), and the IMAP
@@ -267,8 +268,8 @@ func (s *Store) currentHandoff() *handoff {
 // startHandoff starts n senders; they run until stopHandoff.
 func (s *Store) startHandoff(ctx context.Context, dlv Deliverer, n int) {
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	h := &handoff{items: make(chan handoffItem, handoffQueue), budget: newRawBudget(handoffRawBudget),
-		mapped: newRawBudget(handoffMappedBudget),
+	h := &handoff{items: make(chan handoffItem, handoffQueue),
+		budget: newRawBudget(handoffRawBudget), mapped: newRawBudget(handoffMappedBudget),
 		quit: make(chan struct{}), cancel: cancel, grace: handoffGrace, log: s.log}
 	for range n {
 		h.wg.Go(func() { s.sendHandedOff(sendCtx, h, dlv) })

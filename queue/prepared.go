@@ -64,7 +64,7 @@ type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
-	epoch, advanceEpoch, forwardedMessageID                                                                  *sql.Stmt
+	epoch, advanceEpoch, forwardedMessageID                                               *sql.Stmt
 
 	rawSource, readRawChunk *sql.Stmt
 }
