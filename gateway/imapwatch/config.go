@@ -84,7 +84,9 @@ type Config struct {
 	// rather than read onto the heap; default os.TempDir(). Set to a
 	// directory on the filesystem of the store's raw files
 	// (queue.Store.SpoolDir), the store takes the spooled file as the
-	// message's (Message.File) rather than write the bytes again.
+	// message's (Message.File) rather than write the bytes again. It is
+	// used only where the filesystem makes files with no name (Linux's
+	// O_TMPFILE); elsewhere os.TempDir() is.
 	SpoolDir string
 	// Keyword is set on each acknowledged message when the mailbox's
 	// PERMANENTFLAGS allow it; default "$CaucusgateDone".

@@ -22,7 +22,7 @@ const spoolAbove = 1 << 20
 // the Sink, and Scan's callback, must copy what they hold longer, or keep
 // it (Message.Keep).
 type spool struct {
-	dir    string       // "" is os.TempDir()
+	dir    string       // Config.SpoolDir; "": os.TempDir()
 	logger *slog.Logger // for the unmaps of kept literals; nil: not logged
 	mu     sync.Mutex
 	maps   []*mapping
@@ -55,15 +55,18 @@ func (s *spool) read(lit io.Reader, n int64) ([]byte, error) {
 
 // create makes the spool file of one literal, with no name: nothing is
 // left behind by a crash. In the spool directory it is an unnamed file
-// (O_TMPFILE) the store may give a name to; where the filesystem cannot
-// make one, and in os.TempDir(), a named file removed at once.
+// (O_TMPFILE) the store may give a name to. Where the filesystem cannot
+// make one, and without a spool directory, it is a file of os.TempDir()
+// removed at once: one that had a name cannot be linked again, so the
+// spool directory would gain nothing, and a crash between the creation
+// and the removal would leave the file among the store's.
 func (s *spool) create() (*os.File, error) {
 	if s.dir != "" {
 		if f, err := openUnnamed(s.dir); err == nil {
 			return f, nil
 		}
 	}
-	f, err := os.CreateTemp(s.dir, "caucusgate-literal-*")
+	f, err := os.CreateTemp("", "caucusgate-literal-*")
 	if err != nil {
 		return nil, err
 	}
