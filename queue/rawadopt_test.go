@@ -88,3 +88,21 @@ func TestSpoolFileThatCannotBeLinkedIsCopied(t *testing.T) {
 		t.Errorf("raw file: %d bytes, %v; want the message's %d", len(got), err, len(m.Raw))
 	}
 }
+
+// TestLinkedSpoolFileSyncsTheDirectory: a link is a new name in the raw
+// directory like a written file's, and must be as durable before the
+// transaction naming it commits: a batch whose only file is a linked
+// spool file syncs the directory. (The sync was skipped when no file was
+// written.)
+func TestLinkedSpoolFileSyncsTheDirectory(t *testing.T) {
+	s, _ := openSQLiteTest(t, Options{})
+	begin(t, s, 7, 0)
+	var syncs int
+	s.raw.syncDir = func(path string) error { syncs++; return syncDir(path) }
+	m := bigMessage(1, "<linked@x>")
+	m.RawFile = spoolFile(t, s, m.Raw)
+	intake(t, s, 7, m)
+	if syncs != 1 {
+		t.Errorf("raw directory synced %d times for a batch whose one file was linked, want 1", syncs)
+	}
+}

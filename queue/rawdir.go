@@ -40,14 +40,15 @@ const rawNameLen = 26
 // by the daemon's sweep at its next start (rawsweep.go).
 type rawDir struct {
 	path     string
-	fileFrom int // the size from which a message's bytes get a file
+	fileFrom int                     // the size from which a message's bytes get a file
+	syncDir  func(path string) error // makes the directory's new names durable
 	log      *slog.Logger
 }
 
 // openRawDir opens the raw directory of the store at dbPath, creating it
 // (0700: mail is private) if it does not exist.
 func openRawDir(dbPath string, log *slog.Logger) (*rawDir, error) {
-	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, log: log}
+	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, syncDir: syncDir, log: log}
 	err := os.Mkdir(d.path, 0o700)
 	if errors.Is(err, fs.ErrExist) {
 		return d, d.check()
@@ -127,7 +128,7 @@ func (d *rawDir) remove(names ...string) {
 
 // sync makes the creation of the files in the directory durable.
 func (d *rawDir) sync() error {
-	if err := syncDir(d.path); err != nil {
+	if err := d.syncDir(d.path); err != nil {
 		return fmt.Errorf("sync raw directory: %w", err)
 	}
 	return nil

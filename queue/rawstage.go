@@ -48,7 +48,9 @@ func (s *Store) stageRaw(msgs []Incoming) (*stagedRaw, error) {
 		}
 		err = errors.Join(err, f.Close())
 	}
-	if err == nil && len(files) > 0 {
+	// A linked spool file (adopt) is a new name too: the directory is
+	// synced whenever the batch staged any file, written or linked.
+	if err == nil && len(st.files()) > 0 {
 		err = s.raw.sync()
 	}
 	if err != nil {
