@@ -116,13 +116,10 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 		return fmt.Errorf("commit batch of %d from %s/%s: %w", len(msgs), b.Account, b.Mailbox, err)
 	}
 	outcomes := make([]queue.Outcome, len(batch))
-	mapped, kept := make([]bool, len(batch)), make([]func(), len(batch))
 	for i, c := range batch {
 		msgs[i], decisions[i], outcomes[i] = c.inc, c.d, c.out
-		// A spooled message stays mapped for its senders, until they are done.
-		mapped[i], kept[i] = b.Messages[i].Spooled, b.Messages[i].Keep()
 	}
-	in.handOff(ctx, msgs, outcomes, mapped, kept)
+	in.handOff(ctx, b.Messages, msgs, outcomes)
 	for i, o := range outcomes {
 		in.report(b, msgs[i], decisions[i], o)
 	}

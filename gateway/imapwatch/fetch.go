@@ -121,7 +121,7 @@ func (ss *session) fetchBatch(metas []meta) (Batch, error) {
 	b.spool = sp
 	for i := range b.Messages {
 		if sp.holds(b.Messages[i].Raw) {
-			b.Messages[i].Spooled, b.Messages[i].spool = true, sp
+			b.Messages[i].spool = sp
 		}
 	}
 	return b, nil

@@ -14,8 +14,8 @@ import (
 // Sink, Start and acknowledgement settings are not used. It calls fn for
 // each message received since `since` (all messages when it is zero), in
 // UID order, and progress, when set, after each batch. `caucusgate replay`
-// runs the rules over mail already there with it. A Message.Spooled's Raw
-// is valid only until fn returns.
+// runs the rules over mail already there with it. A spooled message's Raw
+// (Message.Spooled) is valid only until fn returns.
 func Scan(ctx context.Context, cfg Config, since time.Time, fn func(Message) error, progress func(done, total int)) error {
 	cfg.withDefaults()
 	if err := cfg.validateReader(); err != nil {

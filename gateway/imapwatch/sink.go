@@ -87,21 +87,22 @@ type Message struct {
 	// forwarded: after a reset, its INTERNALDATE is past the start boundary
 	// but its Date is days before it (a restore by cp, an import).
 	Suspect string
-	// Spooled says Raw is a read-only mapping of a spool file, unmapped
-	// when Sink.Accept (or Scan's callback) returns unless kept (Keep):
-	// whoever holds Raw longer must keep it or copy it. Reading it once
-	// unmapped crashes the process.
-	Spooled bool
 
-	spool *spool // Raw's, when Spooled
+	spool *spool // Raw's when it is spooled, else nil
 }
+
+// Spooled says Raw is a read-only mapping of a spool file, unmapped when
+// Sink.Accept (or Scan's callback) returns unless kept (Keep): whoever
+// holds Raw longer must keep it or copy it. Reading it once unmapped
+// crashes the process.
+func (m Message) Spooled() bool { return m.spool != nil }
 
 // File is the file a spooled message's Raw is mapped from, holding
 // exactly Raw, nil for a message not spooled. It has no name (see
 // Config.SpoolDir), and is open as long as Raw is mapped: whoever uses it
 // must not close it, nor change it.
 func (m Message) File() *os.File {
-	if !m.Spooled {
+	if !m.Spooled() {
 		return nil
 	}
 	return m.spool.file(m.Raw)
@@ -112,7 +113,7 @@ func (m Message) File() *os.File {
 // stopped reading Raw (later calls do nothing). Keep must be called
 // before Accept returns. For a message not spooled it holds nothing.
 func (m Message) Keep() (release func()) {
-	if !m.Spooled {
+	if !m.Spooled() {
 		return func() {}
 	}
 	return m.spool.keep(m.Raw)

@@ -91,7 +91,7 @@ func fill(f *os.File, lit io.Reader, n int64) ([]byte, error) {
 
 // find returns the mapping b starts, nil if it is not spooled.
 func (s *spool) find(b []byte) *mapping {
-	if s == nil || len(b) == 0 {
+	if len(b) == 0 {
 		return nil
 	}
 	for _, m := range s.maps {

@@ -62,12 +62,12 @@ func TestLargeLiteralIsSpooledOffTheHeap(t *testing.T) {
 		switch {
 		case bytes.Equal(m.Raw, small):
 			seen["small"] = true
-			if m.Spooled {
+			if m.Spooled() {
 				t.Errorf("a %d-byte message was spooled", len(small))
 			}
 		case bytes.Equal(m.Raw, large):
 			seen["large"] = true
-			if !m.Spooled {
+			if !m.Spooled() {
 				t.Errorf("a %d-byte message was not spooled", len(large))
 			}
 			grew = heapAlloc() - before
@@ -129,7 +129,7 @@ func TestKeptSpooledMessageOutlivesAccept(t *testing.T) {
 	if err := newSupervisor(t, testConfig(t, ts.addr, sink, nil)).SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.kept) != 2 || !sink.kept[0].Spooled || sink.kept[1].Spooled {
+	if len(sink.kept) != 2 || !sink.kept[0].Spooled() || sink.kept[1].Spooled() {
 		t.Fatalf("kept %d messages (spooled: %v), want the large one spooled and the small one not", len(sink.kept), spooledFlags(sink.kept))
 	}
 	if got := mappedLiterals(t) - before; got != 1 {
@@ -158,7 +158,7 @@ func TestKeptSpooledMessageOutlivesAccept(t *testing.T) {
 func spooledFlags(ms []Message) []bool {
 	var f []bool
 	for _, m := range ms {
-		f = append(f, m.Spooled)
+		f = append(f, m.Spooled())
 	}
 	return f
 }
