@@ -5,17 +5,26 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // MarkAcked records that the IMAP server acknowledged these messages
 // (keyword set, or moved). Unknown UIDs are ignored.
+//
+// One statement covers up to ackChunk UIDs: a statement a UID was a round
+// trip each on PostgreSQL and a statement prepared anew each on SQLite, for
+// every message forwarded (issue 12).
 func (s *Store) MarkAcked(ctx context.Context, key MailboxKey, uidValidity uint32, uids []uint32) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.micros(s.now())
-		for _, uid := range uids {
+		for chunk := range slices.Chunk(uids, ackChunk) {
+			args := []any{now, key.Account, key.Mailbox, int64(uidValidity)}
+			for _, uid := range chunk {
+				args = append(args, int64(uid))
+			}
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET acked_at = ?
-				WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND acked_at IS NULL`),
-				now, key.Account, key.Mailbox, int64(uidValidity), int64(uid)); err != nil {
+				WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND acked_at IS NULL
+				AND uid IN `+placeholders(len(chunk))), args...); err != nil {
 				return err
 			}
 		}
@@ -26,6 +35,10 @@ func (s *Store) MarkAcked(ctx context.Context, key MailboxKey, uidValidity uint3
 	}
 	return nil
 }
+
+// ackChunk bounds the UIDs of one acknowledging statement, well inside
+// SQLite's limit of 32766 variables and PostgreSQL's of 65535.
+const ackChunk = 500
 
 // Unacked lists, in UID order, the messages processed under uidValidity but
 // not yet acknowledged on the server (the intake committed, then the

@@ -186,3 +186,26 @@ func TestAcks(t *testing.T) {
 		}
 	})
 }
+
+// TestAcksInChunks acknowledges more UIDs than one statement takes: the
+// ones in later chunks are marked too.
+func TestAcksInChunks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s := openTest(t, dsn, Options{})
+		ctx := context.Background()
+		begin(t, s, 7, 0)
+		intake(t, s, 7, message(1, "<a@x>", "a"), message(2, "<b@x>", "b"), message(3, "<c@x>", "c"))
+		uids := []uint32{1}
+		for uid := uint32(100); len(uids) < 2*ackChunk+10; uid++ {
+			uids = append(uids, uid)
+		}
+		uids = append(uids, 3) // in the third statement
+		if err := s.MarkAcked(ctx, inbox, 7, uids); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Unacked(ctx, inbox, 7)
+		if err != nil || len(got) != 1 || got[0] != 2 {
+			t.Errorf("Unacked = %v, %v; want [2]", got, err)
+		}
+	})
+}

@@ -201,3 +201,42 @@ func TestPartialAcceptanceRequeuesWithTheSentRecord(t *testing.T) {
 		}
 	})
 }
+
+// TestResultRecordedOnceOwnedOnce records one attempt's "sent" twice, as a
+// sender does when a commit's answer was lost: the second finds it
+// recorded, still owns the delivery and counts nothing again. A result
+// for an attempt a later one replaced changes nothing and owns nothing.
+func TestResultRecordedOnceOwnedOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s := openTest(t, dsn, Options{})
+		ctx := context.Background()
+		begin(t, s, 7, 0)
+		id := intake(t, s, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
+		d, _, claimed, err := s.claimHandedOff(ctx, id)
+		if err != nil || !claimed {
+			t.Fatalf("claimHandedOff = %v, %v; want claimed", claimed, err)
+		}
+		sent := attemptResult{state: StateSent}
+		for try := 1; try <= 2; try++ {
+			owner, err := s.recordOwned(ctx, d, sent, nil)
+			if err != nil || !owner {
+				t.Fatalf("record sent, try %d = %v, %v; want owner", try, owner, err)
+			}
+		}
+		if got := readDelivery(t, s, id); got.State != StateSent || got.Started != 1 || got.Finished != 1 {
+			t.Errorf("after two records = %+v, want sent, 1 started, 1 finished", got)
+		}
+
+		// A later attempt took the delivery over (a reclaim).
+		if _, err := s.db.Exec(s.q(`UPDATE deliveries SET state = 'pending', attempts_started = 2 WHERE id = ?`), id); err != nil {
+			t.Fatal(err)
+		}
+		owner, err := s.recordOwned(ctx, d, attemptResult{state: StatePending, err: errors.New("451 try later")}, nil)
+		if err != nil || owner {
+			t.Fatalf("stale attempt's record = %v, %v; want not owner", owner, err)
+		}
+		if got := readDelivery(t, s, id); got.State != StatePending || got.Finished != 1 || got.LastError != "" {
+			t.Errorf("after a stale record = %+v, want unchanged but for the takeover", got)
+		}
+	})
+}

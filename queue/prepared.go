@@ -17,13 +17,15 @@ const (
 		WHERE id = ? AND state = 'pending' AND job_id = ?
 		RETURNING id, message_ref, caucus, envelope_from, recipients, spec, attempts_started,
 			(SELECT message_id FROM messages WHERE messages.id = deliveries.message_ref)`
-	sqlAttemptOwner = `SELECT attempts_started, state FROM deliveries WHERE id = ?`
+	sqlAttemptOwner = `SELECT attempts_started FROM deliveries WHERE id = ?`
 	// A delivery cancelled while its attempt ran keeps "cancelled" unless
-	// the relay accepted it: then "sent" is the truth.
+	// the relay accepted it: then "sent" is the truth. It changes nothing
+	// when the attempt is no longer the latest, nor when a "sent" was
+	// recorded already (a retry after a commit whose answer was lost).
 	sqlRecordResult = `UPDATE deliveries SET state = CASE
 			WHEN ? = 'sent' OR state = 'pending' THEN ? ELSE state END,
 		attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
-		WHERE id = ? AND attempts_started = ?`
+		WHERE id = ? AND attempts_started = ? AND NOT (? = 'sent' AND state = 'sent')`
 
 	// Intake's, for every message and delivery it records.
 	sqlProcessedRef = `SELECT id FROM messages

@@ -225,14 +225,6 @@ func (s *Store) recordOwned(ctx context.Context, d Delivery, r attemptResult, se
 }
 
 func (s *Store) recordOwnedTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult) (owner bool, err error) {
-	var started int
-	var current string
-	if err := stmt(ctx, tx, s.stmts.attemptOwner).QueryRowContext(ctx, d.ID).Scan(&started, &current); err != nil {
-		return false, err
-	}
-	if owner = started == d.Attempt; !owner || (r.state == StateSent && current == string(StateSent)) {
-		return owner, nil // reclaimed; or recorded already, by a commit whose answer was lost
-	}
 	var msg string
 	var sentAt sql.NullInt64
 	if r.err != nil {
@@ -242,20 +234,37 @@ func (s *Store) recordOwnedTx(ctx context.Context, tx *sql.Tx, d Delivery, r att
 		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
 	}
 	res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx,
-		string(r.state), string(r.state), msg, sentAt, d.ID, d.Attempt)
+		string(r.state), string(r.state), msg, sentAt, d.ID, d.Attempt, string(r.state))
 	if err != nil {
 		return false, err
 	}
-	// The compare-and-set decides, not the read above: under READ
-	// COMMITTED a retry may have started in between.
-	if owner, err = affected(res); err != nil || !owner || len(r.requeue) == 0 {
-		return owner, err
+	recorded, err := affected(res)
+	if err != nil {
+		return false, err
+	}
+	if !recorded {
+		// Reclaimed; or recorded already, by a commit whose answer was
+		// lost. Only then is the owner asked for: the update's own
+		// condition answers the common case (issue 12).
+		return s.ownsAttemptTx(ctx, tx, d)
+	}
+	if len(r.requeue) == 0 {
+		return true, nil
 	}
 	ids, err := s.insertDeliveries(ctx, tx, d.MessageRef, r.requeue)
 	if err != nil {
 		return false, err
 	}
 	return true, s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, r.requeue))
+}
+
+// ownsAttemptTx says whether d's attempt is still the delivery's latest.
+func (s *Store) ownsAttemptTx(ctx context.Context, tx *sql.Tx, d Delivery) (bool, error) {
+	var started int
+	if err := stmt(ctx, tx, s.stmts.attemptOwner).QueryRowContext(ctx, d.ID).Scan(&started); err != nil {
+		return false, err
+	}
+	return started == d.Attempt, nil
 }
 
 // recordStale weighs the result of an attempt that lost the delivery to a
