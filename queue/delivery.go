@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
@@ -88,12 +87,8 @@ func (s *Store) insertJobsReservedTx(ctx context.Context, tx *sql.Tx, jobs []riv
 			return err
 		}
 		j.reservedUntil = reservedUntil
-		jobID, err := s.insertJobTx(ctx, tx, j)
-		if err != nil {
+		if _, err := s.insertJobTx(ctx, tx, j); err != nil {
 			return err
-		}
-		if _, err := stmt(ctx, tx, s.stmts.setDeliveryJob).ExecContext(ctx, jobID, j.deliveryID); err != nil {
-			return fmt.Errorf("record job of delivery %d: %w", j.deliveryID, err)
 		}
 	}
 	return nil

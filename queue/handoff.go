@@ -400,6 +400,9 @@ func (s *Store) claimHandedOff(ctx context.Context, id int64) (Delivery, *river.
 // nil when River or another sender has it, or when it is not due;
 // errNotClaimed asks for the job's claim to be rolled back.
 func (s *Store) claimTx(ctx context.Context, tx *sql.Tx, id int64) (Delivery, *river.Job[deliveryArgs], error) {
+	if s.dialect == dialectPostgres {
+		return s.claimPostgresTx(ctx, tx, id)
+	}
 	row, err := s.claimJobTx(ctx, tx, id)
 	if err != nil || row == nil {
 		return Delivery{}, nil, err
@@ -423,17 +426,12 @@ var errNotClaimed = errors.New("delivery not claimable")
 // attempted_by: reclaimDead reads the last to find the instance). The state
 // test is the compare-and-set: River's fetch and another sender's claim
 // both need the job available. Parameters: attempted_at, this instance,
-// the job kind, the delivery.
+// the job kind, the delivery. PostgreSQL's is sqlClaimPostgres.
 const (
 	sqlClaimJobSQLite = `UPDATE river_job SET state = 'running', attempt = attempt + 1,
 			attempted_at = ?, attempted_by = jsonb(json_array(?))
 		WHERE state = 'available' AND kind = ? AND id = (SELECT job_id FROM deliveries
 			WHERE id = ? AND state = 'pending' AND attempts_started = 0)
-		RETURNING id, attempt, max_attempts`
-	sqlClaimJobPostgres = `UPDATE river_job SET state = 'running', attempt = attempt + 1,
-			attempted_at = $1, attempted_by = ARRAY[$2::text]
-		WHERE state = 'available' AND kind = $3 AND id = (SELECT job_id FROM deliveries
-			WHERE id = $4 AND state = 'pending' AND attempts_started = 0)
 		RETURNING id, attempt, max_attempts`
 )
 

@@ -40,12 +40,20 @@ const (
 		VALUES (jsonb(?), datetime('now', 'subsec'), ?, ?, jsonb(?),
 		?, ?, coalesce(?, datetime('now', 'subsec')), ?, jsonb('[]'), NULL, NULL)
 		RETURNING id`
-	sqlInsertJobPostgres = `INSERT INTO river_job (args, created_at, kind, max_attempts, metadata,
+	// On PostgreSQL the same statement records the job on its delivery
+	// ($10), which SQLite does with sqlSetDeliveryJob: one round trip a
+	// delivery fewer (issue 12). A data-modifying WITH runs to completion
+	// whether or not the query reads it, and sees the delivery the
+	// transaction inserted before.
+	sqlInsertJobPostgres = `WITH job AS (
+		INSERT INTO river_job (args, created_at, kind, max_attempts, metadata,
 		priority, queue, scheduled_at, state, tags, unique_key, unique_states)
 		VALUES ($1::jsonb, $2::timestamptz, $3::text, $4::smallint, $5::jsonb,
 		$6::smallint, $7::text, coalesce($8::timestamptz, $2::timestamptz), $9::text::river_job_state,
 		'{}'::varchar(255)[], NULL, NULL)
-		RETURNING id`
+		RETURNING id),
+	delivery AS (UPDATE deliveries SET job_id = (SELECT id FROM job) WHERE id = $10::bigint)
+	SELECT id FROM job`
 
 	// River's defaults for what deliveryJob leaves unset.
 	riverPriorityDefault = 1
@@ -116,7 +124,9 @@ func isUnique(u river.UniqueOpts) bool {
 	return u.ByArgs || u.ByPeriod != 0 || u.ByQueue || u.ByState != nil || u.ExcludeKind
 }
 
-// insertJobTx inserts one delivery job in tx and returns its id.
+// insertJobTx inserts one delivery job in tx and records it on its
+// delivery: the delivery's current job, the only one allowed to attempt
+// it (see startAttempt). It returns the job's id.
 func (s *Store) insertJobTx(ctx context.Context, tx *sql.Tx, j jobInsert) (int64, error) {
 	st := stmt(ctx, tx, s.stmts.insertJob)
 	var id int64
@@ -124,10 +134,13 @@ func (s *Store) insertJobTx(ctx context.Context, tx *sql.Tx, j jobInsert) (int64
 	if s.dialect == dialectSQLite {
 		err = st.QueryRowContext(ctx, string(j.args), deliveryKind, j.maxAttempts, sqliteJobMetadata(),
 			riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAtColumn()), string(j.state())).Scan(&id)
+		if err == nil {
+			_, err = stmt(ctx, tx, s.stmts.setDeliveryJob).ExecContext(ctx, id, j.deliveryID)
+		}
 	} else {
 		err = st.QueryRowContext(ctx, string(j.args), s.riverTime(time.Now()), deliveryKind, j.maxAttempts,
 			riverMetadataDefault, riverPriorityDefault, river.QueueDefault, s.riverTime(j.scheduledAtColumn()),
-			string(j.state())).Scan(&id)
+			string(j.state()), j.deliveryID).Scan(&id)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert job of delivery %d: %w", j.deliveryID, err)

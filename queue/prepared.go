@@ -42,6 +42,7 @@ const (
 	sqlWriteRawChunk  = `INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)`
 	sqlInsertDelivery = `INSERT INTO deliveries (message_ref, caucus, envelope_from,
 		recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
+	// SQLite's; PostgreSQL's job insert does it (sqlInsertJobPostgres).
 	sqlSetDeliveryJob = `UPDATE deliveries SET job_id = ? WHERE id = ?`
 	sqlEpoch          = `SELECT last_uid, fingerprint_below FROM mailbox_epochs
 		WHERE account = ? AND mailbox = ? AND uidvalidity = ?`
@@ -64,6 +65,7 @@ const (
 // preparedStmts are the hot statements of one store.
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
+	claimPostgres                                                 *sql.Stmt // PostgreSQL's claim; claimJob is SQLite's
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageID                                               *sql.Stmt
@@ -74,36 +76,40 @@ type preparedStmts struct {
 // preparedStmt is one statement to prepare, written for each dialect.
 type preparedStmt struct {
 	into             **sql.Stmt
-	sqlite, postgres string // postgres "": sqlite's, rebound
+	sqlite, postgres string // "": not prepared for that dialect
 }
 
 func (s *Store) preparedList() []preparedStmt {
 	p := &s.stmts
 	return []preparedStmt{
-		{into: &p.startAttempt, sqlite: sqlStartAttempt},
-		{into: &p.attemptOwner, sqlite: sqlAttemptOwner},
-		{into: &p.recordResult, sqlite: sqlRecordResult},
-		{into: &p.claimJob, sqlite: sqlClaimJobSQLite, postgres: sqlClaimJobPostgres},
+		{into: &p.startAttempt, sqlite: sqlStartAttempt, postgres: dialectPostgres.rebind(sqlStartAttempt)},
+		{into: &p.attemptOwner, sqlite: sqlAttemptOwner, postgres: dialectPostgres.rebind(sqlAttemptOwner)},
+		{into: &p.recordResult, sqlite: sqlRecordResult, postgres: dialectPostgres.rebind(sqlRecordResult)},
+		{into: &p.claimJob, sqlite: sqlClaimJobSQLite},
 		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
-		{into: &p.processedRef, sqlite: sqlProcessedRef},
+		{into: &p.claimPostgres, postgres: sqlClaimPostgres},
+		{into: &p.processedRef, sqlite: sqlProcessedRef, postgres: dialectPostgres.rebind(sqlProcessedRef)},
 		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
-		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk},
-		{into: &p.insertDelivery, sqlite: sqlInsertDelivery},
+		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk, postgres: dialectPostgres.rebind(sqlWriteRawChunk)},
+		{into: &p.insertDelivery, sqlite: sqlInsertDelivery, postgres: dialectPostgres.rebind(sqlInsertDelivery)},
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
-		{into: &p.epoch, sqlite: sqlEpoch},
-		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch},
-		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID},
+		{into: &p.epoch, sqlite: sqlEpoch, postgres: dialectPostgres.rebind(sqlEpoch)},
+		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch, postgres: dialectPostgres.rebind(sqlAdvanceEpoch)},
+		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID, postgres: dialectPostgres.rebind(sqlForwardedMessageID)},
 		{into: &p.rawSource, sqlite: sqlRawSourceSQLite, postgres: sqlRawSourcePostgres},
-		{into: &p.readRawChunk, sqlite: sqlReadRawChunk},
+		{into: &p.readRawChunk, sqlite: sqlReadRawChunk, postgres: dialectPostgres.rebind(sqlReadRawChunk)},
 	}
 }
 
 func (s *Store) prepare(ctx context.Context) error {
 	for _, st := range s.preparedList() {
-		query := s.q(st.sqlite)
-		if s.dialect == dialectPostgres && st.postgres != "" {
+		query := st.sqlite
+		if s.dialect == dialectPostgres {
 			query = st.postgres
+		}
+		if query == "" {
+			continue
 		}
 		var err error
 		if *st.into, err = s.db.PrepareContext(ctx, query); err != nil {

@@ -88,13 +88,22 @@ func (s *Store) startAttempt(ctx context.Context, tx *sql.Tx, id, jobID int64) (
 	if err != nil {
 		return d, false, fmt.Errorf("record attempt of delivery %d: %w", id, err)
 	}
+	if err := decodeAttempt(&d, rcpts, spec); err != nil {
+		return d, false, err
+	}
+	return d, true, nil
+}
+
+// decodeAttempt fills in the recipients and spec a started attempt's row
+// holds as JSON.
+func decodeAttempt(d *Delivery, rcpts, spec string) error {
 	if err := json.Unmarshal([]byte(rcpts), &d.Recipients); err != nil {
-		return d, false, fmt.Errorf("decode recipients of delivery %d: %w", id, err)
+		return fmt.Errorf("decode recipients of delivery %d: %w", d.ID, err)
 	}
 	if spec != "null" {
 		d.Spec = json.RawMessage(spec)
 	}
-	return d, true, nil
+	return nil
 }
 
 // finishAttempt records the attempt's result and tells River what to do.
