@@ -145,28 +145,14 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 // already, and its record names it unless it is a duplicate.
 func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming, rawFile string) (Outcome, error) {
 	o := Outcome{UID: m.UID}
-	existing, err := s.processedRef(ctx, tx, key, epoch.UIDValidity, m.UID)
-	if err != nil {
-		return o, err
-	}
-	if existing != 0 {
-		o.MessageRef, o.Duplicate = existing, true
-		return o, nil
-	}
+	var err error
 	if m.UID < epoch.FingerprintBelow {
-		if o.DuplicateOf, err = s.earlierFingerprint(ctx, tx, key, epoch.UIDValidity, m); err != nil {
-			return o, err
-		}
+		err = s.recordAfterReset(ctx, tx, key, epoch.UIDValidity, m, rawFile, &o)
+	} else {
+		err = s.recordNew(ctx, tx, key, epoch.UIDValidity, m, rawFile, &o)
 	}
-	if o.DuplicateOf != 0 {
-		rawFile = "" // a duplicate's record keeps no bytes (keepReferenced)
-	}
-	if o.MessageRef, err = s.insertMessage(ctx, tx, key, epoch.UIDValidity, m, o.DuplicateOf, rawFile); err != nil {
+	if err != nil || o.Duplicate {
 		return o, err
-	}
-	if o.DuplicateOf != 0 {
-		o.Duplicate = true
-		return o, nil
 	}
 	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile); err != nil {
 		return o, err
@@ -175,6 +161,48 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 		return o, err
 	}
 	return o, s.intakeFollowUpsTx(ctx, tx, m, &o)
+}
+
+// recordNew records a message at a UID no reset can have shown before. A
+// record the UID has already (an intake repeated because its
+// acknowledgement was lost) makes it a duplicate: the insert that finds
+// it is the only statement, where asking first was a second one for
+// every message (issue 12).
+func (s *Store) recordNew(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, rawFile string, o *Outcome) error {
+	ref, err := s.insertMessage(ctx, tx, key, uidValidity, m, 0, rawFile)
+	if err != nil || ref != 0 {
+		o.MessageRef = ref
+		return err
+	}
+	o.MessageRef, err = s.processedRef(ctx, tx, key, uidValidity, m.UID)
+	o.Duplicate = true
+	return err
+}
+
+// recordAfterReset records a message at a UID below the epoch's
+// fingerprint_below: after a UIDVALIDITY reset, it may be one processed
+// under the earlier UIDVALIDITY, found by its fingerprint. Its record then
+// points at the first one and keeps no bytes (keepReferenced).
+func (s *Store) recordAfterReset(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, rawFile string, o *Outcome) error {
+	existing, err := s.processedRef(ctx, tx, key, uidValidity, m.UID)
+	if err != nil || existing != 0 {
+		o.MessageRef, o.Duplicate = existing, existing != 0
+		return err
+	}
+	if o.DuplicateOf, err = s.earlierFingerprint(ctx, tx, key, uidValidity, m); err != nil {
+		return err
+	}
+	if o.DuplicateOf != 0 {
+		rawFile = ""
+	}
+	if o.MessageRef, err = s.insertMessage(ctx, tx, key, uidValidity, m, o.DuplicateOf, rawFile); err != nil {
+		return err
+	}
+	if o.MessageRef == 0 {
+		return fmt.Errorf("insert message: UID %d recorded concurrently", m.UID)
+	}
+	o.Duplicate = o.DuplicateOf != 0
+	return nil
 }
 
 // intakeFollowUpsTx records what a new message leads to besides its
@@ -260,6 +288,9 @@ func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, u
 	}
 	var id int64
 	err := stmt(ctx, tx, s.stmts.insertMessage).QueryRowContext(ctx, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // the UID has its record already
+	}
 	if err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}

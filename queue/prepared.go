@@ -27,18 +27,21 @@ const (
 		attempts_finished = attempts_finished + 1, last_error = ?, sent_at = COALESCE(?, sent_at)
 		WHERE id = ? AND attempts_started = ? AND NOT (? = 'sent' AND state = 'sent')`
 
-	// Intake's, for every message and delivery it records.
+	// Intake's, for every message and delivery it records. A message
+	// whose UID has its record already inserts nothing and returns no row.
 	sqlProcessedRef = `SELECT id FROM messages
 		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ?`
 	sqlInsertMessage = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
 		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
 		subject, from_addr, received_at, duplicate_of, raw_size)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, mailbox, uidvalidity, uid) DO NOTHING RETURNING id`
 	// SQLite's names the file of the message's bytes (rawdir.go).
 	sqlInsertMessageSQLite = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
 		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
 		subject, from_addr, received_at, duplicate_of, raw_size, raw_file)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, mailbox, uidvalidity, uid) DO NOTHING RETURNING id`
 	sqlWriteRawChunk  = `INSERT INTO raw_chunks (message_ref, seq, data) VALUES (?, ?, ?)`
 	sqlInsertDelivery = `INSERT INTO deliveries (message_ref, caucus, envelope_from,
 		recipients, spec, state, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
