@@ -47,3 +47,9 @@ func TestClaimLoadsTheDeliveryAndItsJob(t *testing.T) {
 		}
 	})
 }
+
+func TestShiftParams(t *testing.T) {
+	if got := shiftParams(`a = $1 AND b = $10 OR c = $2::text`, 7); got != `a = $8 AND b = $17 OR c = $9::text` {
+		t.Errorf("shiftParams = %q", got)
+	}
+}

@@ -3,12 +3,14 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // gate is a relay whose every call waits until the test answers it: an
@@ -206,37 +208,70 @@ func TestPartialAcceptanceRequeuesWithTheSentRecord(t *testing.T) {
 // sender does when a commit's answer was lost: the second finds it
 // recorded, still owns the delivery and counts nothing again. A result
 // for an attempt a later one replaced changes nothing and owns nothing.
+// With a settlement (the hand-off's senders; on PostgreSQL in the same
+// statement as the record when it is written), the job is settled each
+// time as the owner's answer says.
 func TestResultRecordedOnceOwnedOnce(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, dsn string) {
-		s := openTest(t, dsn, Options{})
-		ctx := context.Background()
-		begin(t, s, 7, 0)
-		id := intake(t, s, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
-		d, _, claimed, err := s.claimHandedOff(ctx, id)
-		if err != nil || !claimed {
-			t.Fatalf("claimHandedOff = %v, %v; want claimed", claimed, err)
-		}
-		sent := attemptResult{state: StateSent}
-		for try := 1; try <= 2; try++ {
-			owner, err := s.recordOwned(ctx, d, sent, nil)
-			if err != nil || !owner {
-				t.Fatalf("record sent, try %d = %v, %v; want owner", try, owner, err)
-			}
-		}
-		if got := readDelivery(t, s, id); got.State != StateSent || got.Started != 1 || got.Finished != 1 {
-			t.Errorf("after two records = %+v, want sent, 1 started, 1 finished", got)
-		}
+	for _, settling := range []bool{false, true} {
+		t.Run(fmt.Sprintf("settling %v", settling), func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, dsn string) {
+				testResultRecordedOnceOwnedOnce(t, dsn, settling)
+			})
+		})
+	}
+}
 
-		// A later attempt took the delivery over (a reclaim).
-		if _, err := s.db.Exec(s.q(`UPDATE deliveries SET state = 'pending', attempts_started = 2 WHERE id = ?`), id); err != nil {
-			t.Fatal(err)
+func testResultRecordedOnceOwnedOnce(t *testing.T, dsn string, settling bool) {
+	s := openTest(t, dsn, Options{})
+	ctx := context.Background()
+	begin(t, s, 7, 0)
+	id := intake(t, s, 7, message(1, "<a@x>", "invitation", "gender"))[0].DeliveryIDs[0]
+	d, job, claimed, err := s.claimHandedOff(ctx, id)
+	if err != nil || !claimed {
+		t.Fatalf("claimHandedOff = %v, %v; want claimed", claimed, err)
+	}
+	var settled []bool
+	var settle func(owner bool) jobSettlement
+	if settling {
+		settle = func(owner bool) jobSettlement {
+			settled = append(settled, owner)
+			return settlementOf(job, nil, time.Now())
 		}
-		owner, err := s.recordOwned(ctx, d, attemptResult{state: StatePending, err: errors.New("451 try later")}, nil)
-		if err != nil || owner {
-			t.Fatalf("stale attempt's record = %v, %v; want not owner", owner, err)
+	}
+	sent := attemptResult{state: StateSent}
+	for try := 1; try <= 2; try++ {
+		owner, err := s.recordOwned(ctx, d, sent, settle)
+		if err != nil || !owner {
+			t.Fatalf("record sent, try %d = %v, %v; want owner", try, owner, err)
 		}
-		if got := readDelivery(t, s, id); got.State != StatePending || got.Finished != 1 || got.LastError != "" {
-			t.Errorf("after a stale record = %+v, want unchanged but for the takeover", got)
+		if st := jobState(t, s, job.ID); settling && st != rivertype.JobStateCompleted {
+			t.Errorf("job after try %d: %s, want completed", try, st)
 		}
-	})
+	}
+	if got := readDelivery(t, s, id); got.State != StateSent || got.Started != 1 || got.Finished != 1 {
+		t.Errorf("after two records = %+v, want sent, 1 started, 1 finished", got)
+	}
+
+	// A later attempt took the delivery over (a reclaim), its job running.
+	if _, err := s.db.Exec(s.q(`UPDATE deliveries SET state = 'pending', attempts_started = 2 WHERE id = ?`), id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(s.q(`UPDATE river_job SET state = 'running', finalized_at = NULL WHERE id = ?`), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := s.recordOwned(ctx, d, attemptResult{state: StatePending, err: errors.New("451 try later")}, settle)
+	if err != nil || owner {
+		t.Fatalf("stale attempt's record = %v, %v; want not owner", owner, err)
+	}
+	if got := readDelivery(t, s, id); got.State != StatePending || got.Finished != 1 || got.LastError != "" {
+		t.Errorf("after a stale record = %+v, want unchanged but for the takeover", got)
+	}
+	if settling {
+		if st := jobState(t, s, job.ID); st != rivertype.JobStateCompleted {
+			t.Errorf("job after the stale record: %s, want completed (settled as not the owner)", st)
+		}
+		if len(settled) == 0 || settled[len(settled)-1] {
+			t.Errorf("settlements asked for owners %v, want the last one not the owner's", settled)
+		}
+	}
 }

@@ -68,7 +68,7 @@ const (
 // preparedStmts are the hot statements of one store.
 type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
-	claimPostgres                                                 *sql.Stmt // PostgreSQL's claim; claimJob is SQLite's
+	claimPostgres, recordSettledPostgres                          *sql.Stmt // PostgreSQL's alone
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageID                                               *sql.Stmt
@@ -91,6 +91,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.claimJob, sqlite: sqlClaimJobSQLite},
 		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
 		{into: &p.claimPostgres, postgres: sqlClaimPostgres},
+		{into: &p.recordSettledPostgres, postgres: sqlRecordSettledPostgres()},
 		{into: &p.processedRef, sqlite: sqlProcessedRef, postgres: dialectPostgres.rebind(sqlProcessedRef)},
 		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
 		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk, postgres: dialectPostgres.rebind(sqlWriteRawChunk)},

@@ -222,10 +222,8 @@ func (s *Store) recordResult(ctx context.Context, d Delivery, r attemptResult,
 // run twice, and sets owner anew each time.
 func (s *Store) recordOwned(ctx context.Context, d Delivery, r attemptResult, settle func(owner bool) jobSettlement) (owner bool, err error) {
 	err = s.inGroupTx(ctx, func(tx *sql.Tx) error {
-		if owner, err = s.recordOwnedTx(ctx, tx, d, r); err != nil || settle == nil {
-			return err
-		}
-		return s.settleTx(ctx, tx, settle(owner))
+		owner, err = s.recordSettlingTx(ctx, tx, d, r, settle)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("record result of delivery %d: %w", d.ID, err)
@@ -233,17 +231,28 @@ func (s *Store) recordOwned(ctx context.Context, d Delivery, r attemptResult, se
 	return owner, nil
 }
 
+// recordSettlingTx is recordOwned's transaction: the record, and the
+// job's settlement when settle is set.
+func (s *Store) recordSettlingTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult, settle func(owner bool) jobSettlement) (owner bool, err error) {
+	if s.dialect == dialectPostgres && settle != nil {
+		owner, settled, err := s.recordSettledPostgresTx(ctx, tx, d, r, settle(true))
+		if err != nil || settled {
+			return owner, err
+		}
+		// Nothing written: reclaimed, or recorded already.
+		if owner, err = s.ownsAttemptTx(ctx, tx, d); err != nil {
+			return false, err
+		}
+		return owner, s.settleTx(ctx, tx, settle(owner))
+	}
+	if owner, err = s.recordOwnedTx(ctx, tx, d, r); err != nil || settle == nil {
+		return owner, err
+	}
+	return owner, s.settleTx(ctx, tx, settle(owner))
+}
+
 func (s *Store) recordOwnedTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult) (owner bool, err error) {
-	var msg string
-	var sentAt sql.NullInt64
-	if r.err != nil {
-		msg = r.err.Error()
-	}
-	if r.state == StateSent {
-		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
-	}
-	res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx,
-		string(r.state), string(r.state), msg, sentAt, d.ID, d.Attempt, string(r.state))
+	res, err := stmt(ctx, tx, s.stmts.recordResult).ExecContext(ctx, s.recordArgs(d, r)...)
 	if err != nil {
 		return false, err
 	}
@@ -257,14 +266,33 @@ func (s *Store) recordOwnedTx(ctx context.Context, tx *sql.Tx, d Delivery, r att
 		// condition answers the common case (issue 12).
 		return s.ownsAttemptTx(ctx, tx, d)
 	}
+	return true, s.requeueTx(ctx, tx, d, r)
+}
+
+// recordArgs are sqlRecordResult's parameters for d's attempt ending in r.
+func (s *Store) recordArgs(d Delivery, r attemptResult) []any {
+	var msg string
+	var sentAt sql.NullInt64
+	if r.err != nil {
+		msg = r.err.Error()
+	}
+	if r.state == StateSent {
+		sentAt = sql.NullInt64{Int64: s.micros(s.now()), Valid: true}
+	}
+	return []any{string(r.state), string(r.state), msg, sentAt, d.ID, d.Attempt, string(r.state)}
+}
+
+// requeueTx adds the deliveries a partial acceptance leaves to make, with
+// their jobs.
+func (s *Store) requeueTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult) error {
 	if len(r.requeue) == 0 {
-		return true, nil
+		return nil
 	}
 	ids, err := s.insertDeliveries(ctx, tx, d.MessageRef, r.requeue)
 	if err != nil {
-		return false, err
+		return err
 	}
-	return true, s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, r.requeue))
+	return s.insertJobsTx(ctx, tx, s.deliveryJobs(ids, r.requeue))
 }
 
 // ownsAttemptTx says whether d's attempt is still the delivery's latest.
