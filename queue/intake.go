@@ -146,16 +146,15 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming, rawFile string) (Outcome, error) {
 	o := Outcome{UID: m.UID}
 	var err error
-	stored := 0 // raw chunks written with the record
 	if m.UID < epoch.FingerprintBelow {
 		err = s.recordAfterReset(ctx, tx, key, epoch.UIDValidity, m, rawFile, &o)
 	} else {
-		stored, err = s.recordNew(ctx, tx, key, epoch.UIDValidity, m, rawFile, &o)
+		err = s.recordNew(ctx, tx, key, epoch.UIDValidity, m, rawFile, &o)
 	}
 	if err != nil || o.Duplicate {
 		return o, err
 	}
-	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile, stored); err != nil {
+	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile); err != nil {
 		return o, err
 	}
 	if o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries); err != nil {
@@ -169,15 +168,15 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 // acknowledgement was lost) makes it a duplicate: the insert that finds
 // it is the only statement, where asking first was a second one for
 // every message (issue 12).
-func (s *Store) recordNew(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, rawFile string, o *Outcome) (stored int, err error) {
-	ref, stored, err := s.insertNewMessage(ctx, tx, key, uidValidity, m, rawFile)
+func (s *Store) recordNew(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, rawFile string, o *Outcome) error {
+	ref, err := s.insertMessage(ctx, tx, key, uidValidity, m, 0, rawFile)
 	if err != nil || ref != 0 {
 		o.MessageRef = ref
-		return stored, err
+		return err
 	}
 	o.MessageRef, err = s.processedRef(ctx, tx, key, uidValidity, m.UID)
 	o.Duplicate = true
-	return 0, err
+	return err
 }
 
 // recordAfterReset records a message at a UID below the epoch's
@@ -274,38 +273,7 @@ func (s *Store) earlierFingerprint(ctx context.Context, tx *sql.Tx, key MailboxK
 	return id, nil
 }
 
-// insertMessage inserts a message's record; 0: the UID has one already.
 func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, dupOf int64, rawFile string) (int64, error) {
-	return s.queryMessageInsert(ctx, tx, s.stmts.insertMessage, s.messageArgs(key, uidValidity, m, dupOf, rawFile))
-}
-
-// insertNewMessage is insertMessage for a message that is no duplicate.
-// On PostgreSQL the same statement stores its first raw chunk, one round
-// trip fewer (issue 12); stored is the chunks it wrote.
-func (s *Store) insertNewMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, m Incoming, rawFile string) (ref int64, stored int, err error) {
-	args := s.messageArgs(key, uidValidity, m, 0, rawFile)
-	if s.dialect != dialectPostgres {
-		ref, err = s.queryMessageInsert(ctx, tx, s.stmts.insertMessage, args)
-		return ref, 0, err
-	}
-	ref, err = s.queryMessageInsert(ctx, tx, s.stmts.insertMessageRawPostgres, append(args, firstRawChunk(m.Raw)))
-	return ref, 1, err
-}
-
-func (s *Store) queryMessageInsert(ctx context.Context, tx *sql.Tx, st *sql.Stmt, args []any) (int64, error) {
-	var id int64
-	err := stmt(ctx, tx, st).QueryRowContext(ctx, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil // the UID has its record already
-	}
-	if err != nil {
-		return 0, fmt.Errorf("insert message: %w", err)
-	}
-	return id, nil
-}
-
-// messageArgs are the message insert's parameters (SQLite's with raw_file).
-func (s *Store) messageArgs(key MailboxKey, uidValidity uint32, m Incoming, dupOf int64, rawFile string) []any {
 	caucuses, _ := json.Marshal(nonNil(m.Caucuses))
 	rules, _ := json.Marshal(nonNil(m.Rules))
 	trace := string(m.Trace)
@@ -318,7 +286,15 @@ func (s *Store) messageArgs(key MailboxKey, uidValidity uint32, m Incoming, dupO
 	if s.raw != nil {
 		args = append(args, sql.NullString{String: rawFile, Valid: rawFile != ""})
 	}
-	return args
+	var id int64
+	err := stmt(ctx, tx, s.stmts.insertMessage).QueryRowContext(ctx, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // the UID has its record already
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert message: %w", err)
+	}
+	return id, nil
 }
 
 func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ref int64, ds []NewDelivery) ([]int64, error) {

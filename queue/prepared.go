@@ -31,16 +31,11 @@ const (
 	// whose UID has its record already inserts nothing and returns no row.
 	sqlProcessedRef = `SELECT id FROM messages
 		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ?`
-	sqlInsertMessagePostgres = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
+	sqlInsertMessage = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
 		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
 		subject, from_addr, received_at, duplicate_of, raw_size)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account, mailbox, uidvalidity, uid) DO NOTHING RETURNING id`
-	// PostgreSQL's for a new message: the record and its first raw chunk
-	// ($18), none when the UID has its record already.
-	sqlInsertMessageRawPostgres = `WITH message AS (` + sqlInsertMessagePostgres + `),
-	chunk AS (INSERT INTO raw_chunks (message_ref, seq, data) SELECT id, 0, $18 FROM message)
-	SELECT id FROM message`
 	// SQLite's names the file of the message's bytes (rawdir.go).
 	sqlInsertMessageSQLite = `INSERT INTO messages (account, mailbox, uidvalidity, uid,
 		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
@@ -72,8 +67,8 @@ const (
 
 // preparedStmts are the hot statements of one store.
 type preparedStmts struct {
-	startAttempt, attemptOwner, recordResult, claimJob, settleJob  *sql.Stmt
-	claimPostgres, recordSettledPostgres, insertMessageRawPostgres *sql.Stmt // PostgreSQL's alone
+	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
+	claimPostgres, recordSettledPostgres                          *sql.Stmt // PostgreSQL's alone
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageID                                               *sql.Stmt
@@ -98,8 +93,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.claimPostgres, postgres: sqlClaimPostgres},
 		{into: &p.recordSettledPostgres, postgres: sqlRecordSettledPostgres()},
 		{into: &p.processedRef, sqlite: sqlProcessedRef, postgres: dialectPostgres.rebind(sqlProcessedRef)},
-		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: sqlInsertMessagePostgres},
-		{into: &p.insertMessageRawPostgres, postgres: sqlInsertMessageRawPostgres},
+		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
 		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk, postgres: dialectPostgres.rebind(sqlWriteRawChunk)},
 		{into: &p.insertDelivery, sqlite: sqlInsertDelivery, postgres: dialectPostgres.rebind(sqlInsertDelivery)},
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},

@@ -399,11 +399,7 @@ func TestRawFromBeforeFilesStillReads(t *testing.T) {
 func insertAsBeforeFiles(t *testing.T, s *Store, m Incoming) int64 {
 	t.Helper()
 	var ref int64
-	err := s.db.QueryRow(`INSERT INTO messages (account, mailbox, uidvalidity, uid,
-		message_id, fingerprint, fallback_fingerprint, decision, caucuses, rules, reason, trace,
-		subject, from_addr, received_at, duplicate_of, raw_size)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		inbox.Account, inbox.Mailbox, 7, int64(m.UID), m.MessageID,
+	err := s.db.QueryRow(sqlInsertMessage, inbox.Account, inbox.Mailbox, 7, int64(m.UID), m.MessageID,
 		m.Fingerprint, "", "forward", "[]", "[]", "", "null", "", "", s.micros(s.now()), nil, len(m.Raw)).Scan(&ref)
 	if err != nil {
 		t.Fatal(err)
