@@ -94,12 +94,19 @@ func (s *Store) Intake(ctx context.Context, key MailboxKey, uidValidity uint32, 
 	}
 	var out []Outcome
 	var committing bool
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	intake := func(tx *sql.Tx, batch *rawBatch) error {
 		var err error
-		out, err = s.intakeTx(ctx, tx, key, uidValidity, msgs, staged)
+		if out, err = s.intakeTx(ctx, tx, key, uidValidity, msgs, staged, batch); err == nil {
+			err = batch.write(ctx)
+		}
 		committing = err == nil
 		return err
-	})
+	}
+	if s.dialect == dialectPostgres {
+		err = s.inConnTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error { return intake(tx, &rawBatch{conn: conn}) })
+	} else {
+		err = s.inTx(ctx, func(tx *sql.Tx) error { return intake(tx, nil) })
+	}
 	if err != nil {
 		staged.abandon(committing)
 		return nil, fmt.Errorf("intake %d messages of %s/%s: %w", len(msgs), key.Account, key.Mailbox, err)
@@ -115,7 +122,7 @@ func (s *Store) CheckLease(ctx context.Context) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.fenceTx(ctx, tx) })
 }
 
-func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming, staged *stagedRaw) ([]Outcome, error) {
+func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidValidity uint32, msgs []Incoming, staged *stagedRaw, batch *rawBatch) ([]Outcome, error) {
 	if err := s.fenceTx(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -128,7 +135,7 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 	var maxUID uint32
 	for i, m := range msgs {
 		maxUID = max(maxUID, m.UID)
-		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable(), staged.name(i))
+		o, err := s.intakeOne(ctx, tx, key, epoch, m.storable(), staged.name(i), batch)
 		if err != nil {
 			return nil, &MessageError{Index: i, UID: m.UID, Err: err}
 		}
@@ -142,8 +149,9 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 }
 
 // intakeOne records one message; rawFile, when set, holds its bytes
-// already, and its record names it unless it is a duplicate.
-func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming, rawFile string) (Outcome, error) {
+// already, and its record names it unless it is a duplicate. batch, when
+// set, takes its bytes for the intake's COPY.
+func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch Epoch, m Incoming, rawFile string, batch *rawBatch) (Outcome, error) {
 	o := Outcome{UID: m.UID}
 	var err error
 	if m.UID < epoch.FingerprintBelow {
@@ -154,7 +162,7 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 	if err != nil || o.Duplicate {
 		return o, err
 	}
-	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile); err != nil {
+	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile, batch); err != nil {
 		return o, err
 	}
 	if o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries); err != nil {

@@ -23,27 +23,37 @@ var ErrRawMissing = errors.New("raw file missing")
 
 // writeRawTx stores a message's bytes in raw_chunks, unless rawFile (the
 // SQLite store's file, staged before the transaction) holds them already:
-// then the record's raw_file names it, and nothing more is written.
-func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byte, rawFile string) error {
+// then the record's raw_file names it, and nothing more is written. On
+// PostgreSQL (batch set) they are queued for the intake's COPY.
+func (s *Store) writeRawTx(ctx context.Context, tx *sql.Tx, ref int64, raw []byte, rawFile string, batch *rawBatch) error {
 	if rawFile != "" {
+		return nil
+	}
+	if batch != nil {
+		batch.add(ref, raw)
 		return nil
 	}
 	st := stmt(ctx, tx, s.stmts.writeRawChunk)
 	for seq := 0; len(raw) > 0 || seq == 0; seq++ {
-		n := min(len(raw), rawChunkSize)
-		// A nil slice would be NULL; an empty message is one empty chunk.
-		// No copy otherwise: the driver copies what it binds, and a copy
-		// here made as much garbage as the message is big (issue 12).
-		chunk := raw[:n:n]
-		if chunk == nil {
-			chunk = []byte{}
-		}
+		chunk := firstRawChunk(raw)
+		raw = raw[len(chunk):]
 		if _, err := st.ExecContext(ctx, ref, seq, chunk); err != nil {
 			return fmt.Errorf("store raw chunk %d: %w", seq, err)
 		}
-		raw = raw[n:]
 	}
 	return nil
+}
+
+// firstRawChunk is the first chunk of raw to store. A nil slice would be
+// NULL; an empty message is one empty chunk. No copy otherwise: the
+// driver copies what it binds, and a copy here made as much garbage as
+// the message is big (issue 12).
+func firstRawChunk(raw []byte) []byte {
+	n := min(len(raw), rawChunkSize)
+	if chunk := raw[:n:n]; chunk != nil {
+		return chunk
+	}
+	return []byte{}
 }
 
 // OpenRaw streams the raw bytes of a message: from its file (an
