@@ -298,7 +298,13 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	return s.endTx(ctx, tx, fn(tx))
+}
+
+// endTx commits tx if its work succeeded (err nil), and rolls it back
+// otherwise, returning the work's error.
+func (s *Store) endTx(ctx context.Context, tx *sql.Tx, err error) error {
+	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			s.log.WarnContext(ctx, "rollback failed", "error", rbErr)
 		}
@@ -323,16 +329,7 @@ func (s *Store) inConnTx(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(conn, tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			s.log.WarnContext(ctx, "rollback failed", "error", rbErr)
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
-	}
-	return nil
+	return s.endTx(ctx, tx, fn(conn, tx))
 }
 
 // q rebinds a query written with `?` placeholders for this store.
