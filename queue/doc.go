@@ -33,6 +33,7 @@
 // file no record names is removed when its transaction fails, or by the
 // daemon's sweep when it claims the store. SQLite's WAL wrote a blob's bytes
 // three times (rawdir.go). PostgreSQL keeps them in raw_chunks (256 KiB
-// rows), which every instance sharing the store sees; so do SQLite's
-// messages taken in before migration 014.
+// rows, written by one COPY an intake: rawcopy.go), which every instance
+// sharing the store sees; so do SQLite's messages taken in before
+// migration 014, and SQLite's messages under 32 KiB.
 package queue
