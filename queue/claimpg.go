@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // sqlClaimPostgres is claimTx in one statement on PostgreSQL, where each
@@ -38,16 +36,14 @@ const sqlClaimPostgres = `WITH job AS (
 
 // claimPostgresTx is claimTx on PostgreSQL, in one round trip.
 func (s *Store) claimPostgresTx(ctx context.Context, tx *sql.Tx, id int64) (Delivery, *river.Job[deliveryArgs], error) {
-	now := time.Now().UTC() // River's clock, as in claimJobTx
-	row := &rivertype.JobRow{Kind: deliveryKind, State: rivertype.JobStateRunning,
-		AttemptedAt: &now, AttemptedBy: []string{s.instanceID}}
+	row := s.claimedJobRow()
 	var (
 		delivery, ref, attempt sql.NullInt64
 		caucus, from, rcpts    sql.NullString
 		spec, messageID        sql.NullString
 	)
 	err := stmt(ctx, tx, s.stmts.claimPostgres).QueryRowContext(ctx,
-		s.riverTime(now), s.instanceID, deliveryKind, id, s.micros(s.now())).
+		s.riverTime(*row.AttemptedAt), s.instanceID, deliveryKind, id, s.micros(s.now())).
 		Scan(&row.ID, &row.Attempt, &row.MaxAttempts,
 			&delivery, &ref, &caucus, &from, &rcpts, &spec, &attempt, &messageID)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -435,13 +435,20 @@ const (
 		RETURNING id, attempt, max_attempts`
 )
 
+// claimedJobRow is a job row as a claim leaves it, attempted now (River's
+// clock, as in reclaim) by this instance; the claim's statement fills in
+// the rest.
+func (s *Store) claimedJobRow() *rivertype.JobRow {
+	now := time.Now().UTC()
+	return &rivertype.JobRow{Kind: deliveryKind, State: rivertype.JobStateRunning,
+		AttemptedAt: &now, AttemptedBy: []string{s.instanceID}}
+}
+
 // claimJobTx claims the delivery's current job for this instance. nil: not
 // claimed. The row holds what settling the job needs.
 func (s *Store) claimJobTx(ctx context.Context, tx *sql.Tx, deliveryID int64) (*rivertype.JobRow, error) {
-	now := time.Now().UTC() // River's clock, as in reclaim
-	row := &rivertype.JobRow{Kind: deliveryKind, State: rivertype.JobStateRunning,
-		AttemptedAt: &now, AttemptedBy: []string{s.instanceID}}
-	err := stmt(ctx, tx, s.stmts.claimJob).QueryRowContext(ctx, s.riverTime(now), s.instanceID, deliveryKind, deliveryID).
+	row := s.claimedJobRow()
+	err := stmt(ctx, tx, s.stmts.claimJob).QueryRowContext(ctx, s.riverTime(*row.AttemptedAt), s.instanceID, deliveryKind, deliveryID).
 		Scan(&row.ID, &row.Attempt, &row.MaxAttempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

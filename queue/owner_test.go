@@ -233,9 +233,14 @@ func testResultRecordedOnceOwnedOnce(t *testing.T, dsn string, settling bool) {
 	var settled []bool
 	var settle func(owner bool) jobSettlement
 	if settling {
+		// The owner's settlement completes the job, the other's cancels
+		// it: which one ran shows in the job's state.
 		settle = func(owner bool) jobSettlement {
 			settled = append(settled, owner)
-			return settlementOf(job, nil, time.Now())
+			if owner {
+				return settlementOf(job, nil, time.Now())
+			}
+			return settlementOf(job, river.JobCancel(errors.New("not the owner")), time.Now())
 		}
 	}
 	sent := attemptResult{state: StateSent}
@@ -267,8 +272,8 @@ func testResultRecordedOnceOwnedOnce(t *testing.T, dsn string, settling bool) {
 		t.Errorf("after a stale record = %+v, want unchanged but for the takeover", got)
 	}
 	if settling {
-		if st := jobState(t, s, job.ID); st != rivertype.JobStateCompleted {
-			t.Errorf("job after the stale record: %s, want completed (settled as not the owner)", st)
+		if st := jobState(t, s, job.ID); st != rivertype.JobStateCancelled {
+			t.Errorf("job after the stale record: %s, want cancelled (settled as not the owner)", st)
 		}
 		if len(settled) == 0 || settled[len(settled)-1] {
 			t.Errorf("settlements asked for owners %v, want the last one not the owner's", settled)

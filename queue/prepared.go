@@ -82,27 +82,33 @@ type preparedStmt struct {
 	sqlite, postgres string // "": not prepared for that dialect
 }
 
+// portable is a statement written once, with `?` placeholders, for both
+// dialects.
+func portable(into **sql.Stmt, query string) preparedStmt {
+	return preparedStmt{into: into, sqlite: query, postgres: dialectPostgres.rebind(query)}
+}
+
 func (s *Store) preparedList() []preparedStmt {
 	p := &s.stmts
 	return []preparedStmt{
-		{into: &p.startAttempt, sqlite: sqlStartAttempt, postgres: dialectPostgres.rebind(sqlStartAttempt)},
-		{into: &p.attemptOwner, sqlite: sqlAttemptOwner, postgres: dialectPostgres.rebind(sqlAttemptOwner)},
-		{into: &p.recordResult, sqlite: sqlRecordResult, postgres: dialectPostgres.rebind(sqlRecordResult)},
+		portable(&p.startAttempt, sqlStartAttempt),
+		portable(&p.attemptOwner, sqlAttemptOwner),
+		portable(&p.recordResult, sqlRecordResult),
 		{into: &p.claimJob, sqlite: sqlClaimJobSQLite},
 		{into: &p.settleJob, sqlite: sqlSettleJobSQLite, postgres: sqlSettleJobPostgres},
 		{into: &p.claimPostgres, postgres: sqlClaimPostgres},
 		{into: &p.recordSettledPostgres, postgres: sqlRecordSettledPostgres()},
-		{into: &p.processedRef, sqlite: sqlProcessedRef, postgres: dialectPostgres.rebind(sqlProcessedRef)},
+		portable(&p.processedRef, sqlProcessedRef),
 		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
-		{into: &p.writeRawChunk, sqlite: sqlWriteRawChunk, postgres: dialectPostgres.rebind(sqlWriteRawChunk)},
-		{into: &p.insertDelivery, sqlite: sqlInsertDelivery, postgres: dialectPostgres.rebind(sqlInsertDelivery)},
+		portable(&p.writeRawChunk, sqlWriteRawChunk),
+		portable(&p.insertDelivery, sqlInsertDelivery),
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
-		{into: &p.epoch, sqlite: sqlEpoch, postgres: dialectPostgres.rebind(sqlEpoch)},
-		{into: &p.advanceEpoch, sqlite: sqlAdvanceEpoch, postgres: dialectPostgres.rebind(sqlAdvanceEpoch)},
-		{into: &p.forwardedMessageID, sqlite: sqlForwardedMessageID, postgres: dialectPostgres.rebind(sqlForwardedMessageID)},
+		portable(&p.epoch, sqlEpoch),
+		portable(&p.advanceEpoch, sqlAdvanceEpoch),
+		portable(&p.forwardedMessageID, sqlForwardedMessageID),
 		{into: &p.rawSource, sqlite: sqlRawSourceSQLite, postgres: sqlRawSourcePostgres},
-		{into: &p.readRawChunk, sqlite: sqlReadRawChunk, postgres: dialectPostgres.rebind(sqlReadRawChunk)},
+		portable(&p.readRawChunk, sqlReadRawChunk),
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
-	"time"
 )
 
 // sqlRecordSettledPostgres records an attempt's result and settles its job
@@ -17,23 +15,17 @@ import (
 // the delivery and had not been recorded already. The statement returns
 // whether it was; when it was not, nothing changed and the caller asks
 // who owns the delivery and settles as before. A data-modifying WITH runs
-// to completion whether or not the query reads it.
+// to completion whether or not the query reads it. The join extends the
+// settlement's WHERE clause, which ends sqlSettleJobPostgres.
 func sqlRecordSettledPostgres() string {
-	settle := shiftParams(sqlSettleJobPostgres, 7)
-	const where = `WHERE id = $13 AND state = 'running'`
-	if !strings.HasSuffix(settle, where) {
-		panic("sqlSettleJobPostgres no longer ends with its WHERE clause")
-	}
 	return `WITH recorded AS (` + dialectPostgres.rebind(sqlRecordResult) + ` RETURNING id),
-	settled AS (` + settle + ` AND EXISTS (SELECT 1 FROM recorded) RETURNING id)
+	settled AS (` + shiftParams(sqlSettleJobPostgres, 7) + ` AND EXISTS (SELECT 1 FROM recorded) RETURNING id)
 	SELECT count(*) FROM recorded`
 }
 
-var paramNumber = regexp.MustCompile(`\$(\d+)`)
-
 // shiftParams renumbers a statement's $n parameters as $(n+by).
 func shiftParams(query string, by int) string {
-	return paramNumber.ReplaceAllStringFunc(query, func(p string) string {
+	return regexp.MustCompile(`\$(\d+)`).ReplaceAllStringFunc(query, func(p string) string {
 		n, _ := strconv.Atoi(p[1:])
 		return "$" + strconv.Itoa(n+by)
 	})
@@ -43,12 +35,7 @@ func shiftParams(query string, by int) string {
 // round trip when the attempt owns its delivery. settled false: nothing
 // was written, and the caller goes the long way.
 func (s *Store) recordSettledPostgresTx(ctx context.Context, tx *sql.Tx, d Delivery, r attemptResult, st jobSettlement) (owner, settled bool, err error) {
-	var errData sql.NullString
-	if st.errData != nil {
-		errData = sql.NullString{String: string(st.errData), Valid: true}
-	}
-	args := append(s.recordArgs(d, r), errData, string(st.state),
-		s.riverTime(st.finalizedAt), s.riverTime(st.scheduledAt), s.riverTime(time.Now()), st.jobID)
+	args := append(s.recordArgs(d, r), s.settleArgs(st)...)
 	var recorded int
 	if err := stmt(ctx, tx, s.stmts.recordSettledPostgres).QueryRowContext(ctx, args...).Scan(&recorded); err != nil {
 		return false, false, fmt.Errorf("record and settle job %d: %w", st.jobID, err)

@@ -89,16 +89,21 @@ func settlementOf(job *river.Job[deliveryArgs], verdict error, retryAt time.Time
 // settleTx settles a job in tx (or on its own when tx is nil). A job no
 // longer running is left as it is.
 func (s *Store) settleTx(ctx context.Context, tx *sql.Tx, st jobSettlement) error {
-	var errData sql.NullString
-	if st.errData != nil {
-		errData = sql.NullString{String: string(st.errData), Valid: true}
-	}
-	_, err := stmt(ctx, tx, s.stmts.settleJob).ExecContext(ctx, errData, string(st.state),
-		s.riverTime(st.finalizedAt), s.riverTime(st.scheduledAt), s.riverTime(time.Now()), st.jobID)
+	_, err := stmt(ctx, tx, s.stmts.settleJob).ExecContext(ctx, s.settleArgs(st)...)
 	if err != nil {
 		return fmt.Errorf("settle job %d: %w", st.jobID, err)
 	}
 	return nil
+}
+
+// settleArgs are the settling statements' parameters for st.
+func (s *Store) settleArgs(st jobSettlement) []any {
+	var errData sql.NullString
+	if st.errData != nil {
+		errData = sql.NullString{String: string(st.errData), Valid: true}
+	}
+	return []any{errData, string(st.state), s.riverTime(st.finalizedAt), s.riverTime(st.scheduledAt),
+		s.riverTime(time.Now()), st.jobID}
 }
 
 func attemptError(job *river.Job[deliveryArgs], err error, at time.Time) []byte {
