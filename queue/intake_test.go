@@ -209,3 +209,28 @@ func TestAcksInChunks(t *testing.T) {
 		}
 	})
 }
+
+// TestRawKeepsEveryByte: a malformed message (NULs, bare CRs, bytes
+// above 0x7f) spanning a chunk boundary is stored and read back as it
+// came, with another message's in the same intake (on PostgreSQL, one
+// COPY for both).
+func TestRawKeepsEveryByte(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s := openTest(t, dsn, Options{})
+		begin(t, s, 7, 0)
+		var all []byte
+		for b := range 256 {
+			all = append(all, byte(b))
+		}
+		binary := message(1, "<binary@x>", "", "gender")
+		binary.Raw = bytes.Repeat(all, rawChunkSize/256+3)
+		small := message(2, "<small@x>", "a few bytes", "gender")
+		out := intake(t, s, 7, binary, small)
+		if got := rawOf(t, s, out[0].MessageRef); !bytes.Equal(got, binary.Raw) {
+			t.Errorf("%d bytes of every value read back as %d bytes, not equal", len(binary.Raw), len(got))
+		}
+		if got := rawOf(t, s, out[1].MessageRef); !bytes.Equal(got, small.Raw) {
+			t.Errorf("the batch's other message read back as %q", got)
+		}
+	})
+}
