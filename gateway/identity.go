@@ -19,13 +19,10 @@ import (
 // message delivered to the mailbox a second time. A distinct message that
 // reuses a forwarded Message-ID goes through the rules like any other, and
 // a message without Message-ID never matches by its absent one.
-func (in *intake) forwardedBefore(ctx context.Context, set *rules.Set, msg *inbound, raw []byte) (bool, error) {
-	if msg.MessageID == "" {
+// idForwarded is the store's answer for its Message-ID (ForwardedMessageIDs).
+func (in *intake) forwardedBefore(ctx context.Context, set *rules.Set, msg *inbound, raw []byte, idForwarded bool) (bool, error) {
+	if msg.MessageID == "" || !idForwarded {
 		return false, nil
-	}
-	forwarded, err := in.store.ForwardedMessageID(ctx, msg.MessageID)
-	if err != nil || !forwarded {
-		return false, err
 	}
 	if ourOwnComingBack(set, in.account, msg) {
 		return true, nil

@@ -74,3 +74,41 @@ func TestListMailNeverGoesThroughTheRules(t *testing.T) {
 		t.Fatalf("a post through the caucus's own list was forwarded %d times", n)
 	}
 }
+
+// TestLoopGuardAnswersEachMessageOfABatch: the store is asked once for a
+// fetched batch; each message gets its own answer. Our copy coming back
+// and the same message delivered again are not forwarded, the new
+// invitation beside them is.
+func TestLoopGuardAnswersEachMessageOfABatch(t *testing.T) {
+	p := newPipeline(t, queuetest.SQLite(t), mailsim.Options{})
+	if err := p.world.Append("bureau@example.org", "INBOX", sharedID("a@itu.int", "First invitation.", "")); err != nil {
+		t.Fatal(err)
+	}
+	p.runOnce()
+	fresh := strings.Replace(string(sharedID("c@itu.int", "Another invitation.", "")), "<shared@example.com>", "<fresh@example.com>", 1)
+	for _, raw := range [][]byte{
+		sharedID("a@itu.int", "First invitation.", "List-Id: <caucus-gender.lists.example.net>\r\n"),
+		[]byte(fresh),
+		sharedID("a@itu.int", "First invitation.", "Received: from mx2 by mx1; Mon, 23 Nov 2026 10:01:00 +0000\r\n"),
+	} {
+		if err := p.world.Append("bureau@example.org", "INBOX", raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.runOnce()
+	got := relayedTo(p, "caucus-gender@lists.example.net")
+	if len(got) != 2 {
+		t.Fatalf("the gender list got %d copies, want 2 (the first invitation and the fresh one)", len(got))
+	}
+	for _, body := range []string{"First invitation.", "Another invitation."} {
+		n := 0
+		for _, r := range got {
+			if strings.Contains(string(r.Data), body) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d copies of %q, want 1", n, body)
+		}
+	}
+}

@@ -92,11 +92,15 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	if err != nil {
 		return fmt.Errorf("read unsubscriptions: %w", err)
 	}
+	read, forwarded, err := in.readBatch(ctx, b.Messages)
+	if err != nil {
+		return err
+	}
 	msgs := make([]queue.Incoming, 0, len(b.Messages))
 	decisions := make([]rules.Decision, 0, len(b.Messages))
 	parsed := make([][]byte, 0, len(b.Messages))
-	for _, m := range b.Messages {
-		inc, d, err := in.prepare(ctx, set, unsubscribed, m)
+	for i, m := range b.Messages {
+		inc, d, err := in.prepare(ctx, set, unsubscribed, m, read[i], forwarded[read[i].MessageID])
 		if err != nil {
 			return err
 		}
@@ -126,11 +130,29 @@ func (in *intake) Accept(ctx context.Context, b imapwatch.Batch) error {
 	return nil
 }
 
-// prepare turns one fetched message into what the store records. Reading
-// the message never fails: problems are warnings kept in the trace.
-func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[string][]string, m imapwatch.Message) (queue.Incoming, rules.Decision, error) {
-	msg := parseInbound(m.Raw)
-	forwarded, err := in.forwardedBefore(ctx, set, msg, m.Raw)
+// readBatch reads every fetched message, and asks the store once for the
+// batch which of their Message-IDs it forwarded before (the loop guard's
+// first question; one statement a message was a round trip each on
+// PostgreSQL). Reading a message never fails: problems are warnings kept
+// in its trace.
+func (in *intake) readBatch(ctx context.Context, fetched []imapwatch.Message) ([]*inbound, map[string]bool, error) {
+	read := make([]*inbound, len(fetched))
+	ids := make([]string, len(fetched))
+	for i, m := range fetched {
+		read[i] = parseInbound(m.Raw)
+		ids[i] = read[i].MessageID
+	}
+	forwarded, err := in.store.ForwardedMessageIDs(ctx, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up the Message-IDs of %d messages: %w", len(fetched), err)
+	}
+	return read, forwarded, nil
+}
+
+// prepare turns one fetched message, read, into what the store records.
+// idForwarded says whether the store has forwarded its Message-ID.
+func (in *intake) prepare(ctx context.Context, set *rules.Set, unsubscribed map[string][]string, m imapwatch.Message, msg *inbound, idForwarded bool) (queue.Incoming, rules.Decision, error) {
+	forwarded, err := in.forwardedBefore(ctx, set, msg, m.Raw, idForwarded)
 	if err != nil {
 		return queue.Incoming{}, rules.Decision{}, fmt.Errorf("look up message-id %q: %w", msg.MessageID, err)
 	}

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -62,13 +63,52 @@ func (s *Store) Unacked(ctx context.Context, key MailboxKey, uidValidity uint32)
 	return uids, rows.Err()
 }
 
-// ForwardedMessageID reports whether a message with this Message-ID had
-// deliveries: the loop guard's question when the Message-ID comes back.
-func (s *Store) ForwardedMessageID(ctx context.Context, messageID string) (bool, error) {
-	var found bool
-	err := s.stmts.forwardedMessageID.QueryRowContext(ctx, messageID).Scan(&found)
+// ForwardedMessageIDs says which of these Message-IDs had deliveries: the
+// loop guard's question when a Message-ID comes back, asked once for a
+// fetched batch. The answer is keyed by the IDs as given; each is looked
+// up by the text it would be stored under (StorableText), and empty ones
+// are not asked about.
+func (s *Store) ForwardedMessageIDs(ctx context.Context, messageIDs []string) (map[string]bool, error) {
+	given := map[string][]string{} // stored text: the IDs given for it
+	var asked []string
+	for _, id := range messageIDs {
+		if id == "" {
+			continue
+		}
+		st := storableText(id)
+		if given[st] == nil {
+			asked = append(asked, st)
+		}
+		given[st] = append(given[st], id)
+	}
+	found := map[string]bool{}
+	if len(asked) == 0 {
+		return found, nil
+	}
+	var arg any = asked // PostgreSQL: a text[]
+	if s.dialect == dialectSQLite {
+		encoded, err := json.Marshal(asked)
+		if err != nil {
+			return nil, fmt.Errorf("look up forwarded message-ids: %w", err)
+		}
+		arg = string(encoded)
+	}
+	rows, err := s.stmts.forwardedMessageIDs.QueryContext(ctx, arg)
 	if err != nil {
-		return false, fmt.Errorf("look up forwarded message-id: %w", err)
+		return nil, fmt.Errorf("look up forwarded message-ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			return nil, fmt.Errorf("look up forwarded message-ids: %w", err)
+		}
+		for _, id := range given[st] {
+			found[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("look up forwarded message-ids: %w", err)
 	}
 	return found, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"testing"
 )
 
@@ -82,12 +83,37 @@ func TestIntakeDistinctMessagesSharingMessageID(t *testing.T) {
 				t.Errorf("message %d = %+v, want delivered", i, o)
 			}
 		}
-		ctx := context.Background()
-		for id, want := range map[string]bool{"<same@x>": true, "<other@x>": false} {
-			got, err := s.ForwardedMessageID(ctx, id)
-			if err != nil || got != want {
-				t.Errorf("ForwardedMessageID(%s) = %v, %v; want %v", id, got, err, want)
-			}
+		got, err := s.ForwardedMessageIDs(context.Background(), []string{"<same@x>", "<other@x>"})
+		if err != nil || !maps.Equal(got, map[string]bool{"<same@x>": true}) {
+			t.Errorf("ForwardedMessageIDs = %v, %v; want only <same@x>", got, err)
+		}
+	})
+}
+
+// TestForwardedMessageIDs asks the loop guard's question for a whole batch:
+// only IDs with deliveries are forwarded (not a message
+// discarded, not one never seen), an ID given twice or empty is harmless,
+// and an ID that is not storable text as it came (invalid UTF-8, a NUL)
+// is found by the text it was stored under, and answered as given.
+func TestForwardedMessageIDs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s := openTest(t, dsn, Options{})
+		begin(t, s, 7, 0)
+		odd := "<caf\xe9\x00@x>"
+		odd = "<caf\xe9\x00@x>"[:0] + "<caf" + string([]byte{0xe9, 0}) + "@x>"
+		discarded := message(3, "<discarded@x>", "three")
+		discarded.Decision = "discard"
+		intake(t, s, 7, message(1, "<sent@x>", "one", "gender"), message(2, odd, "two", "education"), discarded)
+		ask := []string{"<sent@x>", "", odd, "<discarded@x>", "<never@x>", "<sent@x>"}
+		got, err := s.ForwardedMessageIDs(context.Background(), ask)
+		if err != nil {
+			t.Fatalf("ForwardedMessageIDs: %v", err)
+		}
+		if want := map[string]bool{"<sent@x>": true, odd: true}; !maps.Equal(got, want) {
+			t.Errorf("ForwardedMessageIDs(%q) = %v, want %v", ask, got, want)
+		}
+		if got, err := s.ForwardedMessageIDs(context.Background(), []string{"", ""}); err != nil || len(got) != 0 {
+			t.Errorf("ForwardedMessageIDs of empty IDs = %v, %v; want nothing", got, err)
 		}
 	})
 }

@@ -53,8 +53,17 @@ const (
 		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND last_uid < ?`
 
 	// The loop guard's, for every message that comes in.
-	sqlForwardedMessageID = `SELECT EXISTS (SELECT 1 FROM messages m
-		JOIN deliveries d ON d.message_ref = m.id WHERE m.message_id = ?)`
+	// The loop guard's question for a fetched batch: which of these
+	// Message-IDs had deliveries. One statement a batch, prepared once for
+	// any number of them: SQLite reads them from a JSON array, PostgreSQL
+	// from a text[] (issue 12; it was a statement, on PostgreSQL a round
+	// trip, a message).
+	sqlForwardedMessageIDsSQLite = `SELECT DISTINCT m.message_id FROM messages m
+		JOIN deliveries d ON d.message_ref = m.id
+		WHERE m.message_id IN (SELECT value FROM json_each(?))`
+	sqlForwardedMessageIDsPostgres = `SELECT DISTINCT m.message_id FROM messages m
+		JOIN deliveries d ON d.message_ref = m.id
+		WHERE m.message_id = ANY($1::text[])`
 
 	// A delivery's read of its message's bytes, when it has no copy in
 	// memory (River's workers, retries).
@@ -71,7 +80,7 @@ type preparedStmts struct {
 	claimPostgres, recordSettledPostgres                          *sql.Stmt // PostgreSQL's alone
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
-	epoch, advanceEpoch, forwardedMessageID                                               *sql.Stmt
+	epoch, advanceEpoch, forwardedMessageIDs                                              *sql.Stmt
 
 	rawSource, readRawChunk *sql.Stmt
 }
@@ -106,7 +115,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
 		portable(&p.epoch, sqlEpoch),
 		portable(&p.advanceEpoch, sqlAdvanceEpoch),
-		portable(&p.forwardedMessageID, sqlForwardedMessageID),
+		{into: &p.forwardedMessageIDs, sqlite: sqlForwardedMessageIDsSQLite, postgres: sqlForwardedMessageIDsPostgres},
 		{into: &p.rawSource, sqlite: sqlRawSourceSQLite, postgres: sqlRawSourcePostgres},
 		portable(&p.readRawChunk, sqlReadRawChunk),
 	}
