@@ -128,11 +128,11 @@ func TestForwardThroughput(t *testing.T) {
 				rs[i] = append(rs[i], r)
 			}
 		}
-		medians := make(map[string]result, len(sel))
+		byKey := make(map[string][]result, len(sel))
 		for i, tl := range sel {
-			medians[tl.key] = median(rs[i])
+			byKey[tl.key] = rs[i]
 		}
-		fmt.Print(report(filepath.Base(dir), msgs, sel, medians))
+		fmt.Print(report(filepath.Base(dir), msgs, sel, byKey))
 	}
 }
 
@@ -183,8 +183,14 @@ var ratios = []struct{ label, num, den string }{
 }
 
 // report formats one corpus's medians in the order of sel, with the ratio
-// of each to the stack's limit when the limit was measured.
-func report(name string, msgs [][]byte, sel []tool, medians map[string]result) string {
+// of each to the stack's limit when the limit was measured, and every
+// run's rate in the order the runs were made, so that the spread the
+// medians hide is in sight.
+func report(name string, msgs [][]byte, sel []tool, byTool map[string][]result) string {
+	medians := make(map[string]result, len(byTool))
+	for key, rs := range byTool {
+		medians[key] = median(rs)
+	}
 	total := 0
 	for _, m := range msgs {
 		total += len(m)
@@ -192,19 +198,20 @@ func report(name string, msgs [][]byte, sel []tool, medians map[string]result) s
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ncorpus %s: %d messages, mean %.1f kB; %d relay sessions (fetchmail: its one); median of %d runs\n",
 		name, len(msgs), float64(total)/float64(len(msgs))/1000, *sessions, *runs)
-	fmt.Fprintf(&b, "%-36s %9s %8s %14s\n", "who", "msg/s", "×limit", "own CPU ms/msg")
+	fmt.Fprintf(&b, "%-36s %9s %8s %14s   %s\n", "who", "msg/s", "×limit", "own CPU ms/msg", "each run: msg/s, CPU ms/msg")
 	rate := func(r result) float64 { return float64(len(msgs)) / r.elapsed.Seconds() }
 	limit, hasLimit := medians["limit"]
 	for _, tl := range sel {
 		r := medians[tl.key]
-		ofLimit, cpu := "-", "-"
+		ofLimit := "-"
 		if hasLimit {
 			ofLimit = fmt.Sprintf("%.2f", rate(r)/rate(limit))
 		}
-		if r.cpu > 0 {
-			cpu = fmt.Sprintf("%.2f", float64(r.cpu.Microseconds())/1000/float64(len(msgs)))
+		var each []string
+		for _, run := range byTool[tl.key] {
+			each = append(each, fmt.Sprintf("%.1f/%s", rate(run), cpuPerMessage(run, len(msgs))))
 		}
-		fmt.Fprintf(&b, "%-36s %9.1f %8s %14s\n", tl.name, rate(r), ofLimit, cpu)
+		fmt.Fprintf(&b, "%-36s %9.1f %8s %14s   %s\n", tl.name, rate(r), ofLimit, cpuPerMessage(r, len(msgs)), strings.Join(each, " "))
 	}
 	for _, q := range ratios {
 		num, okNum := medians[q.num]
@@ -219,6 +226,15 @@ func report(name string, msgs [][]byte, sel []tool, medians map[string]result) s
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// cpuPerMessage is a run's own CPU a message in milliseconds, "-" when
+// the tool's CPU is not measured (the limit's load client).
+func cpuPerMessage(r result, n int) string {
+	if r.cpu <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", float64(r.cpu.Microseconds())/1000/float64(n))
 }
 
 // waitDelivered waits until user's Maildir (new and cur) holds n files,

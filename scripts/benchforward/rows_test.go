@@ -31,15 +31,18 @@ func TestReportRatios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := report("c", msgs, sel, map[string]result{
-		"once":   {elapsed: time.Second, cpu: 100 * time.Millisecond},
-		"daemon": {elapsed: 2 * time.Second, cpu: 150 * time.Millisecond},
-		"pg":     {elapsed: 1250 * time.Millisecond, cpu: 50 * time.Millisecond},
+	out := report("c", msgs, sel, map[string][]result{
+		"once": {{elapsed: 900 * time.Millisecond, cpu: 90 * time.Millisecond},
+			{elapsed: 2 * time.Second, cpu: 300 * time.Millisecond},
+			{elapsed: time.Second, cpu: 100 * time.Millisecond}},
+		"daemon": {{elapsed: 2 * time.Second, cpu: 150 * time.Millisecond}},
+		"pg":     {{elapsed: 1250 * time.Millisecond, cpu: 50 * time.Millisecond}},
 	})
 	for _, want := range []string{
 		"daemon / run -once (SQLite): 0.50× msg/s, 1.50× CPU/msg",
 		"PostgreSQL / SQLite (run -once): 0.80× msg/s, 0.50× CPU/msg",
-		"caucusgate run -once                      10.0        -          10.00",
+		"caucusgate run -once                      10.0        -          10.00   11.1/9.00 5.0/30.00 10.0/10.00\n",
+		"caucusgate run -once, PostgreSQL           8.0        -           5.00   8.0/5.00\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
