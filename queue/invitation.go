@@ -69,9 +69,7 @@ type InvitationAction struct {
 }
 
 func (s *Store) recordInvitationTx(ctx context.Context, tx *sql.Tx, ref int64, inv NewInvitation) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO invitations (message_ref, inviter, subject, received_at,
-		deadline, deadline_source, deadline_phrase, event, event_source, event_phrase, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := stmt(ctx, tx, s.stmts.insertInvitation).ExecContext(ctx,
 		ref, inv.Inviter, inv.Subject, s.micros(inv.Received),
 		s.nullMicros(inv.Deadline.At), inv.Deadline.Source, inv.Deadline.Phrase,
 		s.nullMicros(inv.Event.At), inv.Event.Source, inv.Event.Phrase, s.micros(s.now()))

@@ -53,6 +53,13 @@ const (
 		WHERE account = ? AND mailbox = ? AND uidvalidity = ? AND last_uid < ?`
 
 	// The loop guard's, for every message that comes in.
+	// An invitation's record, written by intake beside its message's
+	// (issue 14). Prepared once: on SQLite a statement is otherwise
+	// compiled anew at every use (issue 12).
+	sqlInsertInvitation = `INSERT INTO invitations (message_ref, inviter, subject, received_at,
+		deadline, deadline_source, deadline_phrase, event, event_source, event_phrase, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 	// The loop guard's question for a fetched batch: which of these
 	// Message-IDs had deliveries. One statement a batch, prepared once for
 	// any number of them: SQLite reads them from a JSON array, PostgreSQL
@@ -79,8 +86,8 @@ type preparedStmts struct {
 	startAttempt, attemptOwner, recordResult, claimJob, settleJob *sql.Stmt
 	claimPostgres, recordSettledPostgres                          *sql.Stmt // PostgreSQL's alone
 
-	processedRef, insertMessage, writeRawChunk, insertDelivery, insertJob, setDeliveryJob *sql.Stmt
-	epoch, advanceEpoch, forwardedMessageIDs                                              *sql.Stmt
+	processedRef, insertMessage, writeRawChunk, insertDelivery, insertInvitation, insertJob, setDeliveryJob *sql.Stmt
+	epoch, advanceEpoch, forwardedMessageIDs                                                                *sql.Stmt
 
 	rawSource, readRawChunk *sql.Stmt
 }
@@ -111,6 +118,7 @@ func (s *Store) preparedList() []preparedStmt {
 		{into: &p.insertMessage, sqlite: sqlInsertMessageSQLite, postgres: dialectPostgres.rebind(sqlInsertMessage)},
 		portable(&p.writeRawChunk, sqlWriteRawChunk),
 		portable(&p.insertDelivery, sqlInsertDelivery),
+		portable(&p.insertInvitation, sqlInsertInvitation),
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
 		portable(&p.epoch, sqlEpoch),
