@@ -131,7 +131,6 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 		return nil, err
 	}
 	out := make([]Outcome, len(msgs))
-	var jobs []river.InsertManyParams
 	var maxUID uint32
 	for i, m := range msgs {
 		maxUID = max(maxUID, m.UID)
@@ -140,12 +139,60 @@ func (s *Store) intakeTx(ctx context.Context, tx *sql.Tx, key MailboxKey, uidVal
 			return nil, &MessageError{Index: i, UID: m.UID, Err: err}
 		}
 		out[i] = o
-		jobs = append(jobs, s.deliveryJobs(o.DeliveryIDs, m.Deliveries)...)
 	}
-	if err := s.insertJobsReservedTx(ctx, tx, jobs, s.handoffReservation()); err != nil {
+	if err := s.intakeDeliveriesTx(ctx, tx, msgs, out); err != nil {
 		return nil, err
 	}
 	return out, s.advanceEpochTx(ctx, tx, key, uidValidity, maxUID)
+}
+
+// intakeDeliveriesTx records the deliveries of the batch's new messages
+// and their jobs, the due ones reserved for the hand-off, and gives each
+// outcome its deliveries' ids. On PostgreSQL one statement writes them
+// all (deliverybatchpg.go); on SQLite a statement a delivery and one a
+// job, prepared once.
+func (s *Store) intakeDeliveriesTx(ctx context.Context, tx *sql.Tx, msgs []Incoming, out []Outcome) error {
+	reservedUntil := s.handoffReservation()
+	if s.dialect == dialectPostgres {
+		return s.intakeDeliveriesPostgres(ctx, tx, msgs, out, reservedUntil)
+	}
+	var jobs []river.InsertManyParams
+	for i, m := range msgs {
+		if out[i].Duplicate {
+			continue
+		}
+		ids, err := s.insertDeliveries(ctx, tx, out[i].MessageRef, m.Deliveries)
+		if err != nil {
+			return &MessageError{Index: i, UID: m.UID, Err: err}
+		}
+		out[i].DeliveryIDs = ids
+		jobs = append(jobs, s.deliveryJobs(ids, m.Deliveries)...)
+	}
+	return s.insertJobsReservedTx(ctx, tx, jobs, reservedUntil)
+}
+
+// intakeDeliveriesPostgres is intakeDeliveriesTx's one statement.
+func (s *Store) intakeDeliveriesPostgres(ctx context.Context, tx *sql.Tx, msgs []Incoming, out []Outcome, reservedUntil time.Time) error {
+	var rows []newDeliveryRow
+	for i, m := range msgs {
+		if out[i].Duplicate {
+			continue
+		}
+		for _, d := range m.Deliveries {
+			rows = append(rows, newDeliveryRow{messageRef: out[i].MessageRef, NewDelivery: d})
+		}
+	}
+	ids, err := s.insertDeliveriesWithJobsPostgres(ctx, tx, rows, reservedUntil)
+	if err != nil {
+		return err
+	}
+	for i, m := range msgs {
+		if !out[i].Duplicate {
+			n := len(m.Deliveries)
+			out[i].DeliveryIDs, ids = append(make([]int64, 0, n), ids[:n]...), ids[n:]
+		}
+	}
+	return nil
 }
 
 // intakeOne records one message; rawFile, when set, holds its bytes
@@ -163,9 +210,6 @@ func (s *Store) intakeOne(ctx context.Context, tx *sql.Tx, key MailboxKey, epoch
 		return o, err
 	}
 	if err := s.writeRawTx(ctx, tx, o.MessageRef, m.Raw, rawFile, batch); err != nil {
-		return o, err
-	}
-	if o.DeliveryIDs, err = s.insertDeliveries(ctx, tx, o.MessageRef, m.Deliveries); err != nil {
 		return o, err
 	}
 	return o, s.intakeFollowUpsTx(ctx, tx, m, &o)

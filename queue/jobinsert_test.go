@@ -189,3 +189,87 @@ func metadataOf(t *testing.T, s *Store, v any) map[string]any {
 	}
 	return m
 }
+
+// TestIntakeDeliveriesAndJobsAsRiverDoes: an intake's deliveries (on
+// PostgreSQL all of a batch in one statement) come back in the order
+// given, each outcome with its own; each delivery names its job, whose
+// args name the delivery, and whose row is the one River's InsertManyTx
+// writes for the same delivery job (but for the id and the insert times).
+// A duplicate in the batch gets nothing, a message without deliveries an
+// empty list.
+func TestIntakeDeliveriesAndJobsAsRiverDoes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s := openTest(t, dsn, Options{})
+		begin(t, s, 7, 0)
+		intake(t, s, 7, message(2, "<dup@x>", "two", "gender"))
+		later := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+		first := message(1, "<a@x>", "one", "gender", "education")
+		first.Deliveries[1].NotBefore = later
+		none := message(3, "<none@x>", "three")
+		none.Decision = "discard"
+		msgs := []Incoming{first, message(2, "<dup@x>", "two", "gender"), none, message(4, "<b@x>", "four", "health")}
+		out := intake(t, s, 7, msgs...)
+		if !out[1].Duplicate || out[1].DeliveryIDs != nil {
+			t.Errorf("duplicate's outcome %+v, want no deliveries", out[1])
+		}
+		if out[2].DeliveryIDs == nil || len(out[2].DeliveryIDs) != 0 {
+			t.Errorf("outcome without deliveries %+v, want an empty list", out[2])
+		}
+		for _, i := range []int{0, 3} {
+			if len(out[i].DeliveryIDs) != len(msgs[i].Deliveries) {
+				t.Fatalf("outcome %d has %d deliveries, want %d", i, len(out[i].DeliveryIDs), len(msgs[i].Deliveries))
+			}
+			for k, id := range out[i].DeliveryIDs {
+				d := msgs[i].Deliveries[k]
+				jobID := deliveryRowIs(t, s, id, out[i].MessageRef, d.Caucus)
+				twin := riverTwin(t, s, id, d.NotBefore)
+				got, want := jobColumns(t, s, jobID), jobColumns(t, s, twin)
+				for name, w := range want {
+					switch name {
+					case "id":
+					case "created_at", "scheduled_at":
+						sameInsertTime(t, s, name, got[name], w, d.NotBefore)
+					case "metadata":
+						sameMetadata(t, s, got[name], w)
+					default:
+						if !reflect.DeepEqual(got[name], w) {
+							t.Errorf("delivery %d's job, %s: ours %#v, River's %#v", id, name, got[name], w)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// deliveryRowIs checks a delivery's row and returns its job's id.
+func deliveryRowIs(t *testing.T, s *Store, id, messageRef int64, caucus string) int64 {
+	t.Helper()
+	var ref, jobID int64
+	var gotCaucus, state string
+	err := s.db.QueryRow(s.q(`SELECT message_ref, caucus, state, job_id FROM deliveries WHERE id = ?`), id).
+		Scan(&ref, &gotCaucus, &state, &jobID)
+	if err != nil || ref != messageRef || gotCaucus != caucus || state != "pending" {
+		t.Fatalf("delivery %d: message %d, caucus %q, state %q, %v; want message %d, caucus %q, pending",
+			id, ref, gotCaucus, state, err, messageRef, caucus)
+	}
+	return jobID
+}
+
+// riverTwin inserts, by River's own InsertManyTx, the job River would
+// write for the delivery, and returns its id.
+func riverTwin(t *testing.T, s *Store, deliveryID int64, notBefore time.Time) int64 {
+	t.Helper()
+	var id int64
+	err := s.inTx(context.Background(), func(tx *sql.Tx) error {
+		res, err := s.client.InsertManyTx(context.Background(), tx, []river.InsertManyParams{s.deliveryJob(deliveryID, notBefore)})
+		if err == nil {
+			id = res[0].Job.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

@@ -87,6 +87,7 @@ type preparedStmts struct {
 	claimPostgres, recordSettledPostgres                          *sql.Stmt // PostgreSQL's alone
 
 	processedRef, insertMessage, writeRawChunk, insertDelivery, insertInvitation, insertJob, setDeliveryJob *sql.Stmt
+	insertDeliveriesWithJobs                                                                                *sql.Stmt
 	epoch, advanceEpoch, forwardedMessageIDs                                                                *sql.Stmt
 
 	rawSource, readRawChunk *sql.Stmt
@@ -120,6 +121,7 @@ func (s *Store) preparedList() []preparedStmt {
 		portable(&p.insertDelivery, sqlInsertDelivery),
 		portable(&p.insertInvitation, sqlInsertInvitation),
 		{into: &p.insertJob, sqlite: sqlInsertJobSQLite, postgres: sqlInsertJobPostgres},
+		{into: &p.insertDeliveriesWithJobs, postgres: sqlInsertDeliveriesWithJobsPostgres},
 		{into: &p.setDeliveryJob, sqlite: sqlSetDeliveryJob},
 		portable(&p.epoch, sqlEpoch),
 		portable(&p.advanceEpoch, sqlAdvanceEpoch),
