@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -72,10 +73,17 @@ func Classify(err error) ErrorClass {
 	}
 	var netErr net.Error
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.As(err, &netErr) || pgconn.SafeToRetry(err) {
+		errors.As(err, &netErr) || pgconn.SafeToRetry(err) || diskFull(err) {
 		return ClassTransient
 	}
 	return ClassOther
+}
+
+// diskFull says err is a full or failing disk met outside the database
+// (a raw file, a spool file): transient, as SQLITE_FULL and SQLITE_IOERR
+// are inside it.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EIO)
 }
 
 // classifySQLState classifies a PostgreSQL SQLSTATE (Appendix A of its

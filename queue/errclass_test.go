@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -83,6 +84,23 @@ func TestClassifyNonStoreErrors(t *testing.T) {
 		if got := Classify(tc.err); got != tc.want {
 			t.Errorf("%v: %s, want %s", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestClassifyFullDisk: a full disk met writing a raw file is transient,
+// as SQLITE_FULL is: the error is the kernel's own, from /dev/full.
+func TestClassifyFullDisk(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	defer f.Close()
+	_, err = f.Write([]byte("raw bytes"))
+	if err == nil {
+		t.Fatal("writing /dev/full succeeded")
+	}
+	if got := Classify(fmt.Errorf("store raw files: %w", err)); got != ClassTransient {
+		t.Errorf("%v: %s, want transient", err, got)
 	}
 }
 
