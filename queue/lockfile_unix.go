@@ -13,11 +13,17 @@ import (
 
 // lockFile takes a non-blocking exclusive flock on path and writes our pid
 // in it. The kernel drops the lock when the process dies, however it dies,
-// so a stale lock file never blocks a restart.
-func lockFile(path string) (release func(), err error) {
+// so a stale lock file never blocks a restart. owner, when set, is given
+// the file (storeOwner), so that a run as root leaves one the daemon's
+// user can open.
+func lockFile(path string, owner *fileOwner) (release func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := owner.giveFile(f); err != nil {
+		f.Close()
+		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		pid := readPID(f)

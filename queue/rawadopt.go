@@ -11,6 +11,9 @@ import (
 // directory, and syncs it: the bytes are not written a second time. An
 // error leaves no name behind: the caller writes a file of its own.
 func (d *rawDir) adopt(f *os.File) (string, error) {
+	if err := d.owner.giveFile(f); err != nil {
+		return "", err
+	}
 	name := newRawName()
 	if err := linkUnnamed(f, d.file(name)); err != nil {
 		return "", fmt.Errorf("link spool file as raw file: %w", err)

@@ -42,19 +42,31 @@ type rawDir struct {
 	path     string
 	fileFrom int                     // the size from which a message's bytes get a file
 	syncDir  func(path string) error // makes the directory's new names durable
-	log      *slog.Logger
+	// owner, when set, is given the directory and each file made in it
+	// (storeOwner: a process running as root, a database of another user).
+	owner *fileOwner
+	log   *slog.Logger
 }
 
 // openRawDir opens the raw directory of the store at dbPath, creating it
-// (0700: mail is private) if it does not exist.
+// (0700: mail is private) if it does not exist. Run as root on another
+// user's database, it gives the directory to that user, even one an
+// earlier run as root made its own.
 func openRawDir(dbPath string, log *slog.Logger) (*rawDir, error) {
-	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, syncDir: syncDir, log: log}
+	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, syncDir: syncDir,
+		owner: ownerOf(dbPath), log: log}
 	err := os.Mkdir(d.path, 0o700)
 	if errors.Is(err, fs.ErrExist) {
-		return d, d.check()
+		if err := d.check(); err != nil {
+			return nil, err
+		}
+		return d, d.owner.givePath(d.path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create raw directory: %w", err)
+	}
+	if err := d.owner.givePath(d.path); err != nil {
+		return nil, err
 	}
 	// The directory's own entry must be as durable as the files in it.
 	if err := syncDir(filepath.Dir(d.path)); err != nil {
@@ -103,6 +115,9 @@ func (d *rawDir) create() (*os.File, error) {
 	f, err := os.OpenFile(d.file(newRawName()), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create raw file: %w", err)
+	}
+	if err := d.owner.giveFile(f); err != nil {
+		return nil, errors.Join(err, f.Close(), os.Remove(f.Name()))
 	}
 	return f, nil
 }

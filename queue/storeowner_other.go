@@ -1,0 +1,6 @@
+//go:build !unix
+
+package queue
+
+// storeOwner: files keep their creator outside Unix.
+func storeOwner(string) (fileOwner, bool) { return fileOwner{}, false }
