@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -104,18 +103,14 @@ func (s *Store) deliveryColumnsOf(rows []newDeliveryRow, reservedUntil, now time
 		if scheduled.IsZero() {
 			scheduled = now
 		}
-		rcpts, _ := json.Marshal(nonNil(r.Recipients))
-		spec := string(r.Spec)
-		if spec == "" {
-			spec = "null"
-		}
+		rcpts, spec := r.columns()
 		c.refs = append(c.refs, r.messageRef)
 		c.caucuses = append(c.caucuses, r.Caucus)
 		c.froms = append(c.froms, r.EnvelopeFrom)
-		c.recipients = append(c.recipients, string(rcpts))
+		c.recipients = append(c.recipients, rcpts)
 		c.specs = append(c.specs, spec)
 		c.maxAttempts = append(c.maxAttempts, int16(j.maxAttempts))
-		c.scheduledAt = append(c.scheduledAt, scheduled.UTC().Round(time.Microsecond))
+		c.scheduledAt = append(c.scheduledAt, riverTimePostgres(scheduled))
 		c.states = append(c.states, string(j.state()))
 	}
 	return c, nil

@@ -352,20 +352,27 @@ func (s *Store) insertMessage(ctx context.Context, tx *sql.Tx, key MailboxKey, u
 func (s *Store) insertDeliveries(ctx context.Context, tx *sql.Tx, ref int64, ds []NewDelivery) ([]int64, error) {
 	ids := make([]int64, 0, len(ds))
 	for _, d := range ds {
-		rcpts, _ := json.Marshal(nonNil(d.Recipients))
-		spec := string(d.Spec)
-		if spec == "" {
-			spec = "null"
-		}
+		rcpts, spec := d.columns()
 		var id int64
 		err := stmt(ctx, tx, s.stmts.insertDelivery).QueryRowContext(ctx,
-			ref, d.Caucus, d.EnvelopeFrom, string(rcpts), spec, s.micros(s.now())).Scan(&id)
+			ref, d.Caucus, d.EnvelopeFrom, rcpts, spec, s.micros(s.now())).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert delivery: %w", err)
 		}
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// columns are the delivery's recipients and spec as their columns hold
+// them: JSON text, the spec "null" when there is none.
+func (d NewDelivery) columns() (recipients, spec string) {
+	rcpts, _ := json.Marshal(nonNil(d.Recipients)) // a []string always encodes
+	spec = string(d.Spec)
+	if spec == "" {
+		spec = "null"
+	}
+	return string(rcpts), spec
 }
 
 func nonNil(v []string) []string {

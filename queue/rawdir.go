@@ -54,7 +54,7 @@ type rawDir struct {
 // earlier run as root made its own.
 func openRawDir(dbPath string, log *slog.Logger) (*rawDir, error) {
 	d := &rawDir{path: dbPath + rawDirSuffix, fileFrom: defaultRawFileFrom, syncDir: syncDir,
-		owner: ownerOf(dbPath), log: log}
+		owner: storeOwner(dbPath), log: log}
 	err := os.Mkdir(d.path, 0o700)
 	if errors.Is(err, fs.ErrExist) {
 		if err := d.check(); err != nil {

@@ -42,7 +42,7 @@ func (s *Store) ClaimDaemon(ctx context.Context) (release func(), err error) {
 }
 
 func (s *Store) claimSQLite(ctx context.Context) (func(), error) {
-	unlock, err := lockFile(s.path+".lock", ownerOf(s.path))
+	unlock, err := lockFile(s.path+".lock", s.raw.owner)
 	if err != nil {
 		return nil, fmt.Errorf("claim store: %w", err)
 	}

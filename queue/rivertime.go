@@ -14,6 +14,9 @@ func (s *Store) riverTime(t time.Time) any {
 	case s.dialect == dialectSQLite:
 		return t.UTC().Round(time.Millisecond).Format("2006-01-02 15:04:05.000")
 	default:
-		return t.UTC().Round(time.Microsecond)
+		return riverTimePostgres(t)
 	}
 }
+
+// riverTimePostgres is a time as River's PostgreSQL driver sends it.
+func riverTimePostgres(t time.Time) time.Time { return t.UTC().Round(time.Microsecond) }

@@ -29,11 +29,3 @@ func (o *fileOwner) giveFile(f *os.File) error {
 	}
 	return nil
 }
-
-// ownerOf is storeOwner as a pointer, nil for nothing to do.
-func ownerOf(dbPath string) *fileOwner {
-	if o, ok := storeOwner(dbPath); ok {
-		return &o
-	}
-	return nil
-}

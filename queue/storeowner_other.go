@@ -3,4 +3,4 @@
 package queue
 
 // storeOwner: files keep their creator outside Unix.
-func storeOwner(string) (fileOwner, bool) { return fileOwner{}, false }
+func storeOwner(string) *fileOwner { return nil }

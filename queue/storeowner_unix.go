@@ -13,19 +13,19 @@ import (
 // (run -once, or a CLI command that opens the store first after an
 // upgrade) must not leave the daemon's user a lock file, a raw directory
 // or raw files it cannot open. SQLite does the same for its own -wal and
-// -shm files. ok is false when there is nothing to do: not root, no
-// database file yet, or a database root owns.
-func storeOwner(dbPath string) (o fileOwner, ok bool) {
+// -shm files. nil when there is nothing to do: not root, no database
+// file yet, or a database root owns.
+func storeOwner(dbPath string) *fileOwner {
 	if os.Geteuid() != 0 {
-		return fileOwner{}, false
+		return nil
 	}
 	fi, err := os.Stat(dbPath)
 	if err != nil {
-		return fileOwner{}, false
+		return nil
 	}
 	st, isUnix := fi.Sys().(*syscall.Stat_t)
 	if !isUnix || st.Uid == 0 {
-		return fileOwner{}, false
+		return nil
 	}
-	return fileOwner{uid: int(st.Uid), gid: int(st.Gid)}, true
+	return &fileOwner{uid: int(st.Uid), gid: int(st.Gid)}
 }
